@@ -1,0 +1,10 @@
+export { createDatabase } from "./database.js";
+export type { Database, Db, DbLogger, CreateDatabaseOptions } from "./database.js";
+export { databaseConfigFromEnv } from "./config.js";
+export type { DatabaseConfig } from "./config.js";
+export { readMigrations, applyMigrations, MIGRATIONS_TABLE_SQL } from "./migrate.js";
+export type { Migration, MigrationResult, SqlExecutor } from "./migrate.js";
+export { exportRows, importRows, tablesInDependencyOrder, writeExportFile, readExportFile, EXPORT_FORMAT } from "./transfer.js";
+export type { ExportDocument } from "./transfer.js";
+export { appErrorFromDatabase, sqlState } from "./errors.js";
+export { MemoryPool } from "./memory.js";
