@@ -1,21 +1,12 @@
 import { Writable } from "node:stream";
 import { AppError, ERROR_CODES, type Principal } from "@symbia/sys";
 import { z } from "zod";
+import { testServerConfig } from "../src/testing.js";
 import { createLogger, createServer, defineRouter, scopeOf, socketEvent, type CreateServerOptions, type ServerConfig, type SymbiaServer } from "../src/index.js";
 
-/** Server settings for tests: everything small and immediate. */
+/** Server settings for the demo server's tests. */
 export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
-  return {
-    env: "test",
-    host: "127.0.0.1",
-    port: 0,
-    logLevel: "info",
-    bodyLimitBytes: 1024 * 1024,
-    corsOrigins: ["http://allowed.example"],
-    rateLimit: { points: 1000, durationSeconds: 60 },
-    shutdown: { preShutdownDelayMs: 0, graceMs: 2_000 },
-    ...overrides,
-  };
+  return testServerConfig({ corsOrigins: ["http://allowed.example"], rateLimit: { points: 1000, durationSeconds: 60 }, ...overrides });
 }
 
 /** Principals the test authenticator knows, by bearer token. */
