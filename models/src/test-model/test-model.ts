@@ -41,6 +41,11 @@ export interface TestModelOptions {
   sentence?: string;
   /** `general.name` metadata (default {@link DEFAULT_MODEL_NAME}). */
   name?: string;
+  /**
+   * Never end the turn: after the last word the reply starts again with the first one, so a chat
+   * generates until `maxTokens` or an abort. For tests and benchmarks that need a long generation.
+   */
+  loop?: boolean;
 }
 
 /** What {@link writeTestModel} wrote. */
@@ -193,7 +198,7 @@ export function buildTestModel(opts: TestModelOptions = {}): { buffer: Buffer; s
   const w = LOGIT_MARGIN / Math.sqrt(nEmbd);
   out[chainStart * nEmbd + 0] = w; // any non-chain token → first word
   for (let i = 0; i < nChain; i++) {
-    const next = i + 1 < nChain ? chainStart + i + 1 : IM_END_ID; // last word → <|im_end|>
+    const next = i + 1 < nChain ? chainStart + i + 1 : opts.loop ? chainStart : IM_END_ID; // last word → <|im_end|> (or word 0)
     out[next * nEmbd + 1 + i] = w;
   }
 
@@ -230,7 +235,7 @@ export function buildTestModel(opts: TestModelOptions = {}): { buffer: Buffer; s
   const metadata: [string, GgufMetaValue][] = [
     ["general.architecture", str("llama")],
     ["general.name", str(name)],
-    ["general.description", str(`Deterministic test model: always replies "${sentence}"`)],
+    ["general.description", str(`Deterministic test model: always replies "${sentence}"${opts.loop ? ", repeated without end" : ""}`)],
     ["general.file_type", u32(0)], // ALL_F32
     ["general.alignment", u32(ALIGNMENT)],
     ["llama.context_length", u32(4096)],
