@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -192,6 +192,7 @@ describe("the official openai client against /v1", () => {
   it("lists models and completes a chat", async () => {
     const models = await client().models.list();
     expect(models.data.map((m) => m.id)).toEqual([TINY, LOOP]);
+    expect(await client().models.retrieve(TINY)).toMatchObject({ id: TINY, object: "model", owned_by: "symbia-labs" });
     const completion = await client().chat.completions.create({ model: TINY, messages: [{ role: "user", content: "Hello?" }] });
     expect(completion.choices[0]?.message.content).toBe(SENTENCE);
     expect(completion.usage?.completion_tokens).toBe(14);
@@ -238,6 +239,18 @@ describe("GET /metrics", () => {
   });
 });
 
+describe("GET /docs/openapi.json", () => {
+  it("documents the OpenAI-compatible and admin routes with their entitlements", async () => {
+    const { body } = await call(`${svc.base}/docs/openapi.json`, { token: null });
+    expect(body.paths["/v1/chat/completions"].post["x-entitlement"]).toBe("cap:models.infer");
+    expect(body.paths["/v1/embeddings"].post["x-entitlement"]).toBe("cap:models.infer");
+    expect(body.paths["/api/models/{id}/load"].post["x-entitlement"]).toBe("cap:models.admin");
+    expect(body.paths["/api/models/{id}/unload"].post["x-entitlement"]).toBe("cap:models.admin");
+    expect(body.paths["/v1/models"].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(body.paths["/health"].get.security).toEqual([]);
+  });
+});
+
 describe("memory limit", () => {
   it("refuses a load beyond MODELS_MEMORY_LIMIT_BYTES with 409, and evicts an idle model when asked", async () => {
     const estimate = (await call(`${svc.base}/api/models/${TINY}`)).body.runtime.estimatedMemoryBytes as number;
@@ -255,6 +268,40 @@ describe("memory limit", () => {
       expect((await call(`${small.base}/api/models/${TINY}`)).body.status).toBe("available");
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe("models that cannot be loaded", () => {
+  it("lists a file that is not a GGUF with its error and refuses to load it (400)", async () => {
+    await writeFile(join(dir, "broken.gguf"), "not a model");
+    try {
+      const listed = (await call(`${svc.base}/api/models/broken`)).body;
+      expect(listed).toMatchObject({ id: "broken", architecture: null, capabilities: { chat: false, embeddings: false }, status: "available" });
+      expect(listed.error).toMatch(/not a readable GGUF/);
+      const load = await call(`${svc.base}/api/models/broken/load`, { json: {} });
+      expect(load.status).toBe(400);
+      const chatting = await chat("broken");
+      expect(chatting.status).toBe(400);
+      expect(chatting.body.error.message).toMatch(/does not support chat completions/);
+    } finally {
+      await rm(join(dir, "broken.gguf"));
+    }
+  });
+
+  it("answers 400 with llama.cpp's reason when the worker cannot load a GGUF, and keeps serving", async () => {
+    const bytes = await readFile(join(dir, `${TINY}.gguf`));
+    const at = bytes.indexOf("llama", bytes.indexOf("general.architecture"));
+    bytes.write("llamx", at); // an architecture llama.cpp does not know
+    await writeFile(join(dir, "alien.gguf"), bytes);
+    try {
+      const load = await call(`${svc.base}/api/models/alien/load`, { json: {} });
+      expect(load.status).toBe(400);
+      expect(load.body.error.message).toMatch(/alien could not be loaded: .*unknown model architecture: 'llamx'/);
+      expect((await call(`${svc.base}/api/models/alien`)).body.status).toBe("available");
+      expect((await chat(TINY)).body.choices[0].message.content).toBe(SENTENCE);
+    } finally {
+      await rm(join(dir, "alien.gguf"));
     }
   });
 });

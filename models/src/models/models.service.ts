@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Logger } from "@symbia/http";
@@ -7,7 +8,7 @@ import type { ModelsSettings } from "../config.js";
 import type { WorkerChatMessage, WorkerChatResult, WorkerEmbedResult, WorkerGenerateOptions, WorkerLoadedInfo } from "../worker/protocol.js";
 import { ModelWorker, WorkerCrashedError, WorkerLoadError, WorkerRequestError, WorkerStoppedError, type WorkerExit } from "../worker/worker-client.js";
 import type { LoadModelBody, ModelInfo, ModelStatus } from "./models.schemas.js";
-import { SlotPool } from "./slots.js";
+import { RequestCancelledError, SlotPool } from "./slots.js";
 
 /** One finished (or failed, or cancelled) inference request, for metrics. */
 export interface InferenceEvent {
@@ -71,6 +72,11 @@ export interface InferenceOptions {
 export class ModelManager extends EventEmitter<ModelManagerEvents> {
   private readonly runtimes = new Map<string, Runtime>();
   private closed = false;
+  /**
+   * Workers are started in the manager's own async scope, not in the request that caused the load:
+   * their events (crashes, restarts, llama.cpp logs) must not carry that request's trace id.
+   */
+  private readonly scope = new AsyncResource("symbia-model-workers");
 
   constructor(
     readonly catalog: ModelCatalog,
@@ -224,6 +230,10 @@ export class ModelManager extends EventEmitter<ModelManagerEvents> {
       if (error instanceof AppError) this.emit("rejected", { model: id, reason: error.code === "rate_limited" ? "queue_full" : "queue_timeout" });
       throw error;
     }
+    if (call.signal.aborted) {
+      lease.release(); // the client left while the slot was being granted
+      throw new RequestCancelledError();
+    }
     const worker = lease.value;
     const requestId = randomUUID();
     const started = performance.now();
@@ -279,7 +289,7 @@ export class ModelManager extends EventEmitter<ModelManagerEvents> {
 
   private async startWorker(runtime: Runtime): Promise<void> {
     let self: ModelWorker | null = null;
-    const { worker, info } = await ModelWorker.start({
+    const { worker, info } = await this.scope.runInAsyncScope(() => ModelWorker.start({
       model: runtime.id,
       settings: { path: runtime.file.path, contextSize: runtime.contextSize, slots: runtime.slots, threads: this.settings.threads },
       startTimeoutMs: this.settings.workerStartTimeoutMs,
@@ -287,7 +297,7 @@ export class ModelManager extends EventEmitter<ModelManagerEvents> {
       onExit: (exit) => {
         if (self) this.onWorkerExit(runtime, self, exit);
       },
-    });
+    }));
     self = worker;
     if (runtime.status === "unloading" || this.runtimes.get(runtime.id) !== runtime) {
       await worker.stop();

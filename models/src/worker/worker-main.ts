@@ -85,6 +85,9 @@ const LOG_LEVELS: Partial<Record<LlamaLogLevel, "debug" | "info" | "warn" | "err
   [LlamaLogLevel.debug]: "debug",
 };
 
+/** The first error llama.cpp logged while loading: it says why a load failed ("unknown model architecture"). */
+let firstLoadError: string | null = null;
+
 async function load(settings: WorkerLoadSettings): Promise<void> {
   const started = performance.now();
   try {
@@ -99,6 +102,7 @@ async function load(settings: WorkerLoadSettings): Promise<void> {
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => {
         const mapped = LOG_LEVELS[level];
+        if (mapped === "error" && message.trim() && !loaded) firstLoadError ??= message.trim();
         if (mapped && message.trim()) send({ type: "log", level: mapped, message: message.trim() });
       },
     });
@@ -119,7 +123,7 @@ async function load(settings: WorkerLoadSettings): Promise<void> {
       },
     });
   } catch (error) {
-    send({ type: "load-failed", message: messageOf(error) });
+    send({ type: "load-failed", message: firstLoadError ? `${messageOf(error)} (${firstLoadError})` : messageOf(error) });
   }
 }
 
