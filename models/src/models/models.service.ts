@@ -5,9 +5,10 @@ import type { Logger } from "@symbia/http";
 import { AppError } from "@symbia/sys";
 import { estimateMemoryBytes, type ModelCatalog, type ModelFile } from "../catalog/catalog.service.js";
 import type { ModelsSettings } from "../config.js";
-import type { WorkerChatMessage, WorkerChatResult, WorkerEmbedResult, WorkerGenerateOptions, WorkerLoadedInfo } from "../worker/protocol.js";
-import { ModelWorker, WorkerCrashedError, WorkerLoadError, WorkerRequestError, WorkerStoppedError, type WorkerExit } from "../worker/worker-client.js";
+import type { WorkerChatMessage, WorkerChatResult, WorkerEmbedResult, WorkerGenerateOptions } from "../worker/protocol.js";
+import { ModelWorker, type WorkerExit } from "../worker/worker-client.js";
 import type { LoadModelBody, ModelInfo, ModelStatus } from "./models.schemas.js";
+import { inferenceErrorOf, loadErrorOf, toModelInfo, type Runtime } from "./runtime.js";
 import { RequestCancelledError, SlotPool } from "./slots.js";
 
 /** One finished (or failed, or cancelled) inference request, for metrics. */
@@ -35,26 +36,6 @@ export interface RuntimeSnapshot {
   slotsInUse: number;
   queueDepth: number;
   estimatedMemoryBytes: number;
-}
-
-interface Runtime {
-  id: string;
-  file: ModelFile;
-  contextSize: number;
-  slots: number;
-  estimatedBytes: number;
-  status: Exclude<ModelStatus, "available">;
-  worker: ModelWorker | null;
-  info: WorkerLoadedInfo | null;
-  pool: SlotPool<ModelWorker | null>;
-  loading: Promise<void>;
-  crashes: number[];
-  restarts: number;
-  loadedAt: Date | null;
-  lastUsedAt: number;
-  lastError: string | null;
-  /** Moving average of request durations (ms), for Retry-After. */
-  avgDurationMs: number;
 }
 
 /** Options of one inference call. */
@@ -156,6 +137,7 @@ export class ModelManager extends EventEmitter<ModelManagerEvents> {
       avgDurationMs: 1_000,
     };
     runtime.pool.onRelease = () => runtime.pool.dispatch(runtime.status === "ready");
+    runtime.pool.onRejected = (reason) => this.emit("rejected", { model: id, reason });
     this.runtimes.set(id, runtime);
     runtime.loading = this.startWorker(runtime).catch((error: unknown) => {
       if (this.runtimes.get(id) === runtime) this.runtimes.delete(id);
@@ -223,13 +205,7 @@ export class ModelManager extends EventEmitter<ModelManagerEvents> {
     counts: (result: R) => [prompt: number, completion: number, cancelled: boolean],
   ): Promise<R> {
     const runtime = await this.runtimeFor(id, operation);
-    let lease;
-    try {
-      lease = await runtime.pool.acquire(runtime.status === "ready", call.signal, id);
-    } catch (error) {
-      if (error instanceof AppError) this.emit("rejected", { model: id, reason: error.code === "rate_limited" ? "queue_full" : "queue_timeout" });
-      throw error;
-    }
+    const lease = await runtime.pool.acquire(runtime.status === "ready", call.signal, id);
     if (call.signal.aborted) {
       lease.release(); // the client left while the slot was being granted
       throw new RequestCancelledError();
@@ -261,7 +237,7 @@ export class ModelManager extends EventEmitter<ModelManagerEvents> {
       if (!(error instanceof AppError && error.code === "timeout")) {
         this.emit("inference", { model: id, operation, outcome: "error", promptTokens: 0, completionTokens: 0, durationMs: performance.now() - started });
       }
-      throw this.inferenceError(id, error, timedOut);
+      throw timedOut ? new AppError("timeout", `model ${id}: generation exceeded ${this.settings.requestTimeoutMs} ms`, { model: id }) : inferenceErrorOf(id, error);
     } finally {
       clearTimeout(timer);
       clearTimeout(killTimer);
@@ -370,17 +346,6 @@ export class ModelManager extends EventEmitter<ModelManagerEvents> {
     return Math.max(1, Math.ceil((runtime.avgDurationMs / 1000) * (runtime.pool.queueDepth / runtime.slots + 1)));
   }
 
-  private inferenceError(id: string, error: unknown, timedOut: boolean): unknown {
-    if (timedOut) return new AppError("timeout", `model ${id}: generation exceeded ${this.settings.requestTimeoutMs} ms`, { model: id });
-    if (error instanceof WorkerCrashedError) {
-      const how = error.signal ? `signal ${error.signal}` : `exit code ${error.exitCode}`;
-      return new AppError("unavailable", `model ${id}: the worker process stopped during the request (${how}); it is being restarted`, { model: id }, { retryAfterSeconds: 1, cause: error });
-    }
-    if (error instanceof WorkerStoppedError) return new AppError("unavailable", `model ${id} was unloaded during the request`, { model: id }, { cause: error });
-    if (error instanceof WorkerRequestError && error.invalidRequest) return new AppError("bad_request", error.message, { model: id });
-    return error;
-  }
-
   private async fileOf(id: string): Promise<ModelFile> {
     const file = (await this.catalog.get(id)) ?? this.runtimes.get(id)?.file;
     if (!file) throw new AppError("not_found", `no model ${id} in the model directory`, { model: id });
@@ -388,50 +353,7 @@ export class ModelManager extends EventEmitter<ModelManagerEvents> {
   }
 
   private async describe(file: ModelFile): Promise<ModelInfo> {
-    const r = this.runtimes.get(file.id);
-    const h = file.header;
-    return {
-      id: file.id,
-      file: file.file,
-      sizeBytes: file.sizeBytes,
-      sha256: await this.catalog.sha256(file).catch(() => null),
-      modifiedAt: file.modifiedAt.toISOString(),
-      architecture: h?.architecture ?? null,
-      name: h?.name ?? null,
-      contextLength: h?.contextLength ?? null,
-      embeddingLength: h?.embeddingLength ?? null,
-      parameterCount: h?.parameterCount ?? null,
-      quantization: h?.quantization ?? null,
-      hasChatTemplate: h?.hasChatTemplate ?? false,
-      capabilities: file.capabilities,
-      error: file.error,
-      status: r?.status ?? "available",
-      runtime: r
-        ? {
-            contextSize: r.info?.contextSize ?? r.contextSize,
-            slots: r.slots,
-            slotsInUse: r.pool.slotsInUse,
-            queueDepth: r.pool.queueDepth,
-            queueLimit: r.pool.queueLimit,
-            estimatedMemoryBytes: r.estimatedBytes,
-            rssBytes: r.info?.rssBytes ?? null,
-            workerPid: r.worker?.pid ?? null,
-            chatWrapper: r.info?.chatWrapper ?? null,
-            loadedAt: r.loadedAt?.toISOString() ?? null,
-            restarts: r.restarts,
-            lastError: r.lastError,
-          }
-        : null,
-    };
+    return toModelInfo(file, await this.catalog.sha256(file).catch(() => null), this.runtimes.get(file.id));
   }
-}
 
-function loadErrorOf(id: string, error: unknown): Error {
-  if (error instanceof AppError) return error;
-  if (error instanceof WorkerLoadError) {
-    return error.loadError
-      ? new AppError("bad_request", `model ${id} could not be loaded: ${error.message}`, { model: id })
-      : new AppError("unavailable", `model ${id} could not be loaded: ${error.message}`, { model: id });
-  }
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -8,6 +8,8 @@ describe("SlotPool", () => {
   it("grants free slots at once, queues the rest in order, and answers 429 when the queue is full", async () => {
     const p = pool(2, 1);
     p.onRelease = () => p.dispatch(true);
+    const rejected: string[] = [];
+    p.onRejected = (reason) => rejected.push(reason);
     const a = await p.acquire(true, never, "m");
     const b = await p.acquire(true, never, "m");
     expect(a.value).toBe("worker");
@@ -16,6 +18,7 @@ describe("SlotPool", () => {
     const c = p.acquire(true, never, "m").then((lease) => (order.push("c"), lease));
     expect(p.queueDepth).toBe(1);
     await expect(p.acquire(true, never, "m")).rejects.toMatchObject({ code: "rate_limited", retryAfterSeconds: 7, details: { slots: 2, queueLimit: 1 } });
+    expect(rejected).toEqual(["queue_full"]);
     b.release();
     b.release(); // a second release is ignored
     const leaseC = await c;
@@ -39,6 +42,8 @@ describe("SlotPool", () => {
 
   it("removes a waiting request whose signal aborts, and times out the others with 503", async () => {
     const p = pool(1, 4, 50);
+    const rejected: string[] = [];
+    p.onRejected = (reason) => rejected.push(reason);
     const held = await p.acquire(true, never, "m");
     const controller = new AbortController();
     const leaving = p.acquire(true, controller.signal, "m");
@@ -47,6 +52,7 @@ describe("SlotPool", () => {
     await expect(leaving).rejects.toBeInstanceOf(RequestCancelledError);
     await expect(timingOut).rejects.toMatchObject({ code: "unavailable" });
     expect(p.queueDepth).toBe(0);
+    expect(rejected).toEqual(["queue_timeout"]); // a client that left is not a rejection
     held.release();
   });
 

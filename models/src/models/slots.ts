@@ -60,6 +60,7 @@ export class SlotPool<T> {
     if (signal.aborted) return Promise.reject(new RequestCancelledError());
     if (open && this.inUse < this.size && this.queue.length === 0) return Promise.resolve(this.take());
     if (this.queue.length >= this.queueLimit) {
+      this.onRejected("queue_full");
       const retryAfterSeconds = this.retryAfterSeconds();
       return Promise.reject(
         new AppError(
@@ -73,6 +74,7 @@ export class SlotPool<T> {
     return new Promise<Lease<T>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.remove(waiter);
+        this.onRejected("queue_timeout");
         reject(new AppError("unavailable", `model ${model}: no slot freed within ${this.queueTimeoutMs} ms`, { model }, { retryAfterSeconds: this.retryAfterSeconds() }));
       }, this.queueTimeoutMs);
       const onAbort = () => {
@@ -111,6 +113,9 @@ export class SlotPool<T> {
 
   /** Called when a slot is released; the owner then dispatches. */
   onRelease: () => void = () => {};
+
+  /** Called when a request is refused: the queue was full (429) or the wait timed out (503). */
+  onRejected: (reason: "queue_full" | "queue_timeout") => void = () => {};
 
   private take(): Lease<T> {
     this.inUse++;

@@ -103,6 +103,8 @@ export class ModelWorker {
   private stopping = false;
   private exitInfo: WorkerExit | null = null;
   private readonly exitWaiters: (() => void)[] = [];
+  /** Settles {@link ModelWorker.start} from the worker's `loaded` / `load-failed` event or its exit. */
+  private loadWaiter: { resolve: (info: WorkerLoadedInfo) => void; reject: (error: Error) => void } | null = null;
 
   private constructor(
     private readonly child: ChildProcess,
@@ -136,8 +138,6 @@ export class ModelWorker {
       worker.loadWaiter = null;
     }
   }
-
-  private loadWaiter: { resolve: (info: WorkerLoadedInfo) => void; reject: (error: Error) => void } | null = null;
 
   /** The worker's process id. */
   get pid(): number | undefined {
