@@ -180,9 +180,12 @@ describe("POST /v1/embeddings", () => {
     expect(decoded).toEqual(a);
   });
 
-  it("answers 400 for empty input or other dimensions", async () => {
+  it("answers 400 for empty input, other dimensions, or a text longer than the context", async () => {
     expect((await call(`${svc.base}/v1/embeddings`, { json: { model: TINY, input: "" } })).status).toBe(400);
     expect((await call(`${svc.base}/v1/embeddings`, { json: { model: TINY, input: "x", dimensions: 8 } })).status).toBe(400);
+    const tooLong = await call(`${svc.base}/v1/embeddings`, { json: { model: TINY, input: "word ".repeat(5_000) } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.message).toMatch(/longer than the usable context size/);
   });
 });
 

@@ -82,7 +82,7 @@ export function openAiRouter(manager: ModelManager, logger: Logger): ServiceRout
             if (!res.writableEnded) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
           },
         });
-        if (!res.writableEnded && !signal.aborted) res.end("data: [DONE]\n\n");
+        if (!res.writableEnded) res.end(signal.aborted ? undefined : "data: [DONE]\n\n");
         return undefined;
       } catch (error) {
         if (error instanceof RequestCancelledError) {
