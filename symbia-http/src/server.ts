@@ -55,6 +55,8 @@ export interface CreateServerOptions {
   logger?: Logger;
   /** OpenAPI tag descriptions. */
   tags?: { name: string; description?: string }[];
+  /** Extra app-wide middleware run before the routers (cookie parsing, for example). */
+  middleware?: RequestHandler[];
 }
 
 /** Phases of shutdown that hooks can join (ARCHITECTURE §4 "Shutdown"). */
@@ -187,6 +189,7 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
   );
   const llmsTxt = toLlmsTxt(openapi);
   const llmsFullTxt = toLlmsFullTxt(openapi);
+  for (const handler of options.middleware ?? []) app.use(handler);
   for (const router of allRouters) app.use(router.options.basePath || "/", router.build(hooksForMount));
   app.use(notFoundHandler);
   const handleError = errorHandler(logger);

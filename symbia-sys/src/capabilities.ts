@@ -10,6 +10,9 @@ export const CAPABILITIES = {
     orgsAdmin: "cap:identity.orgs.admin",
     auditRead: "cap:identity.audit.read",
     entitlementsWrite: "cap:identity.entitlements.write",
+    membersWrite: "cap:identity.members.write",
+    projectsWrite: "cap:identity.projects.write",
+    credentialsWrite: "cap:identity.credentials.write",
     entitiesBind: "cap:identity.entities.bind",
     keysAdmin: "cap:identity.keys.admin",
   },
@@ -96,7 +99,7 @@ export const ROLE_CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
   ],
   [ROLES.orgAdmin]: [
     C.messaging.route, C.catalog.publish, C.catalog.sign, C.identity.agentsWrite, C.identity.auditRead,
-    C.identity.entitlementsWrite, C.identity.introspect, C.network.policiesWrite, C.network.contractsWrite,
+    C.identity.entitlementsWrite, C.identity.membersWrite, C.identity.projectsWrite, C.identity.credentialsWrite, C.identity.introspect, C.network.policiesWrite, C.network.contractsWrite,
     C.integrations.usageRead, C.logging.readSensitive, C.assistants.write,
   ],
   [ROLES.orgOwner]: [C.identity.orgsAdmin, C.catalog.admin],
