@@ -66,7 +66,7 @@ export async function call(url: string, init: { method?: string; token?: string;
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   if (init.json !== undefined) headers["content-type"] = "application/json";
   if (init.token) headers.authorization = `Bearer ${init.token}`;
-  const res = await fetch(url, { method: init.method ?? (init.json !== undefined ? "POST" : "GET"), headers, ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : init.body !== undefined ? { body: init.body } : {}) });
+  const res = await fetch(url, { method: init.method ?? (init.json !== undefined || init.body !== undefined ? "POST" : "GET"), headers, ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : init.body !== undefined ? { body: init.body } : {}) });
   const text = await res.text();
   let body: any = text;
   try {
