@@ -10,6 +10,17 @@ beforeAll(async () => {
 afterAll(() => identity.close());
 
 describe("POST /api/auth/register", () => {
+  it("reports through GET /api/auth/setup whether the first user is still missing", async () => {
+    const fresh = await startIdentity();
+    try {
+      expect((await call(`${fresh.url}/api/auth/setup`)).body).toEqual({ needsAdmin: true });
+      await registerUser(fresh.url);
+      expect((await call(`${fresh.url}/api/auth/setup`)).body).toEqual({ needsAdmin: false });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("makes the first user super admin and later users ordinary, each with an entity id", async () => {
     const first = await registerUser(url, { orgName: "First" });
     const second = await registerUser(url);

@@ -45,6 +45,10 @@ export function authRouter(deps: IdentityDeps) {
     return undefined;
   });
 
+  router.get("/setup", { summary: "Whether the platform still needs its first (super admin) user", response: z.object({ needsAdmin: z.boolean() }) }, async () => ({
+    needsAdmin: await auth.needsAdmin(deps),
+  }));
+
   router.get("/me", { summary: "The calling principal", auth: "required", response: PrincipalView }, (req) => principalView(deps.database.db, req.principal!));
 
   router.post("/service-token", { summary: "Client-credentials login of a platform service", body: ServiceTokenBody, response: TokenResponse, rateLimit: limit }, (req) =>

@@ -282,3 +282,9 @@ export async function bootstrapAdmin(deps: IdentityDeps): Promise<boolean> {
   }
   return created !== null;
 }
+
+/** True while no user exists: the next registration creates the super admin. */
+export async function needsAdmin(deps: IdentityDeps): Promise<boolean> {
+  const [{ n }] = (await deps.database.db.select({ n: count() }).from(users)) as [{ n: number }];
+  return Number(n) === 0;
+}
