@@ -36,6 +36,11 @@ export type VerifyResult =
       source?: string;
       /** Failing paths, for `malformed`. */
       issues?: string[];
+      /**
+       * The envelope when its shape was valid but a later check failed. UNTRUSTED: nothing in it
+       * is vouched for; use it only to record and count the rejection.
+       */
+      unverified?: SignedEnvelope;
     };
 
 /** The key of a source, or undefined/null when the source is unknown. */
@@ -60,7 +65,7 @@ export interface VerifyOptions {
   maxBytes?: number;
 }
 
-function fail(reason: VerifyFailureReason, message: string, extra: { eventId?: string; source?: string; issues?: string[] } = {}): VerifyResult {
+function fail(reason: VerifyFailureReason, message: string, extra: { eventId?: string; source?: string; issues?: string[]; unverified?: SignedEnvelope } = {}): VerifyResult {
   return { ok: false, reason, message, ...extra };
 }
 
@@ -84,7 +89,7 @@ export function verifyEnvelope(input: unknown, options: VerifyOptions): VerifyRe
     });
   }
   const envelope = parsed.data;
-  const ids = { eventId: envelope.id, source: envelope.source };
+  const ids = { eventId: envelope.id, source: envelope.source, unverified: envelope };
 
   let bytes: Buffer;
   try {

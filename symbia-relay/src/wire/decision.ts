@@ -6,7 +6,8 @@ import { LOG_LEVELS, CreatePolicyBody } from "./policies.js";
 /**
  * What the network would do with an event:
  * - `deliver`: pass it (transformed/rerouted as `event` shows) to `targets`;
- * - `deny`: a policy refused it, or no live contract covers it (`reasonCode` says which);
+ * - `deny`: a policy refused it, no live contract covers it, or it would cross into another org's
+ *   node without the `inter` boundary (`reasonCode` says which);
  * - `unrouted`: no target could be found (unbound entity, no contract to fan out along).
  */
 export const DECISION_OUTCOMES = ["deliver", "deny", "unrouted"] as const;
@@ -20,6 +21,7 @@ export const DECISION_REASON_CODES = [
   "contract_expired",
   "type_not_allowed",
   "boundary_not_allowed",
+  "cross_org",
   "unbound_entity",
   "no_fanout_target",
 ] as const;
@@ -51,6 +53,7 @@ export const STEP_OUTCOMES = [
   "contract_expired",
   "type_not_allowed",
   "boundary_not_allowed",
+  "cross_org",
   "fanned_out",
   "no_targets",
 ] as const;
