@@ -1,8 +1,8 @@
+import { SERVICE_IDS } from "@symbia/sys";
 import { z } from "zod";
 import { Boundary, IsoTimestamp } from "../envelope.js";
 import { NodeId, OrgId } from "../ids.js";
 import { NODE_TYPES } from "./nodes.js";
-import { SERVICE_IDS } from "@symbia/sys";
 
 const selectorPattern = new RegExp(`^(\\*|service:(${SERVICE_IDS.join("|")})|type:(${NODE_TYPES.join("|")}))$`);
 
