@@ -41,13 +41,13 @@ export function policy(overrides: Partial<Policy> & Pick<Policy, "action">): Pol
   };
 }
 
-/** An event from `svc-messaging` to `svc-assistants` in org-1. */
+/** An event from `service:messaging` to `service:assistants` in org-1. */
 export function event(overrides: Partial<UnsignedEnvelope> = {}): UnsignedEnvelope {
   return createEnvelope(
     {
       type: "message.new",
-      source: "svc-messaging",
-      target: "svc-assistants",
+      source: "service:messaging",
+      target: "service:assistants",
       runId: "run-1",
       traceId: "0af7651916cd43dd8448eb211c80319c",
       orgId: "org-1",

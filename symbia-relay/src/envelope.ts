@@ -34,7 +34,7 @@ export const PRINCIPAL_TYPES = ["user", "agent", "service"] as const;
  * network accepts a principal other than the node's own only from service nodes.
  */
 export const ActingPrincipal = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, "a principal id"),
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/, "a principal id"),
   type: z.enum(PRINCIPAL_TYPES),
   entityId: EntityId,
 });

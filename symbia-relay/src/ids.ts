@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 
 /**
- * A node id: 1–128 characters from `[A-Za-z0-9._@-]`, starting with a letter or digit.
- * A service node's id is its service principal's id, an assistant node's id its agent id.
- * `:` and `*` are excluded on purpose: they mark contract selectors (`service:messaging`, `*`).
+ * A node id: 1–200 characters from `[A-Za-z0-9._:-]`, starting with a letter or digit. It is the
+ * id of the principal that registers the node: a service node's id is its service principal's id
+ * (`service:messaging`), an assistant node's its agent id (`assistant:support`), a client node's
+ * its user id. `/` and `*` never appear: they mark contract selectors (`type/assistant`, `*`).
  */
-export const NodeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, "a node id: 1-128 of [A-Za-z0-9._@-], no ':' or '*'");
+export const NodeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "a node id: 1-200 of [A-Za-z0-9._:-]");
 /** A node id (see {@link NodeId}). */
 export type NodeId = z.infer<typeof NodeId>;
 

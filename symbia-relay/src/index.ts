@@ -24,7 +24,6 @@ export type { Page } from "./wire/common.js";
 export {
   NODE_TYPES,
   NodeType,
-  ServiceName,
   NODE_STATUSES,
   NodeStatus,
   NodeCapability,

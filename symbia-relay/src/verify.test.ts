@@ -8,15 +8,15 @@ import { verifyEnvelope } from "./verify.js";
 
 const SECRET = "a-network-secret-of-at-least-thirty-two-bytes!";
 const NOW = Date.parse("2025-06-01T12:00:00.000Z");
-const keyA = deriveNodeKey(SECRET, "svc-messaging");
-const keyB = deriveNodeKey(SECRET, "svc-assistants");
+const keyA = deriveNodeKey(SECRET, "service:messaging");
+const keyB = deriveNodeKey(SECRET, "service:assistants");
 
 function event(overrides: Partial<UnsignedEnvelope> = {}): UnsignedEnvelope {
   return createEnvelope(
     {
       type: "message.new",
-      source: "svc-messaging",
-      target: "svc-assistants",
+      source: "service:messaging",
+      target: "service:assistants",
       runId: "run-1",
       traceId: "0af7651916cd43dd8448eb211c80319c",
       orgId: "org-1",
@@ -35,7 +35,7 @@ function overTheWire<T>(value: T): unknown {
 }
 
 function verify(input: unknown, cache = new ReplayCache(), now = NOW) {
-  return verifyEnvelope(input, { key: (source) => (source === "svc-messaging" ? keyA : source === "svc-assistants" ? keyB : undefined), replayCache: cache, now });
+  return verifyEnvelope(input, { key: (source) => (source === "service:messaging" ? keyA : source === "service:assistants" ? keyB : undefined), replayCache: cache, now });
 }
 
 describe("signEnvelope / verifyEnvelope", () => {
@@ -58,7 +58,7 @@ describe("signEnvelope / verifyEnvelope", () => {
   });
 
   it("rejects an event signed with another node's key as bad_signature", () => {
-    // svc-assistants signs but claims to be svc-messaging.
+    // service:assistants signs but claims to be service:messaging.
     const forged = signEnvelope(event(), keyB);
     const result = verify(overTheWire(forged));
     expect(!result.ok && result.reason).toBe("bad_signature");
@@ -68,7 +68,7 @@ describe("signEnvelope / verifyEnvelope", () => {
     const signed = signEnvelope(event(), keyA);
     for (const change of [
       { principal: { id: "usr-2", type: "user", entityId: "ent_user2" } },
-      { target: "svc-other" },
+      { target: "service:runtime" },
       { boundary: "extra" },
       { dataClass: "pii" },
     ]) {
@@ -84,7 +84,7 @@ describe("signEnvelope / verifyEnvelope", () => {
     const again = verify(signed, cache, NOW + 1_000);
     expect(!again.ok && again.reason).toBe("replayed");
     // The same id from another source is a different event.
-    expect(verify(overTheWire(signEnvelope(event({ id: (signed as SignedEnvelope).id, source: "svc-assistants" }), keyB)), cache).ok).toBe(true);
+    expect(verify(overTheWire(signEnvelope(event({ id: (signed as SignedEnvelope).id, source: "service:assistants" }), keyB)), cache).ok).toBe(true);
   });
 
   it("does not let a forged copy burn an id: a bad signature is not recorded", () => {
@@ -134,7 +134,7 @@ describe("signEnvelope / verifyEnvelope", () => {
   });
 
   it("answers unknown_source when no key is known for the source", () => {
-    const stranger = signEnvelope(event({ source: "svc-stranger" }), deriveNodeKey(SECRET, "svc-stranger"));
+    const stranger = signEnvelope(event({ source: "service:models" }), deriveNodeKey(SECRET, "service:models"));
     const result = verify(overTheWire(stranger));
     expect(!result.ok && result.reason).toBe("unknown_source");
   });
@@ -195,19 +195,19 @@ describe("deriveNodeKey (HKDF-SHA256, RFC 5869)", () => {
   }
 
   it("is HKDF-SHA256 with the documented salt and info, 32 bytes", () => {
-    const expected = hkdf(Buffer.from(SECRET), Buffer.from(NODE_KEY_SALT), Buffer.from("node:svc-messaging"), 32);
+    const expected = hkdf(Buffer.from(SECRET), Buffer.from(NODE_KEY_SALT), Buffer.from("node:service:messaging"), 32);
     expect(keyA.equals(expected)).toBe(true);
     expect(keyA).toHaveLength(32);
   });
 
   it("gives each node its own key and the same key every time", () => {
-    expect(deriveNodeKey(SECRET, "svc-messaging").equals(keyA)).toBe(true);
+    expect(deriveNodeKey(SECRET, "service:messaging").equals(keyA)).toBe(true);
     expect(keyA.equals(keyB)).toBe(false);
-    expect(deriveNodeKey(`${SECRET}x`, "svc-messaging").equals(keyA)).toBe(false);
+    expect(deriveNodeKey(`${SECRET}x`, "service:messaging").equals(keyA)).toBe(false);
   });
 
   it("refuses a short secret and an invalid node id", () => {
     expect(() => deriveNodeKey("too-short", "n1")).toThrow(/at least 32 bytes/);
-    expect(() => deriveNodeKey(SECRET, "service:messaging")).toThrow(/invalid node id/);
+    expect(() => deriveNodeKey(SECRET, "type/assistant")).toThrow(/invalid node id/);
   });
 });

@@ -18,7 +18,7 @@ export type DefaultContract = z.infer<typeof DefaultContract>;
  * version: 1
  * contracts:
  *   - name: messaging-to-assistants
- *     from: service:messaging
+ *     from: service:messaging            # a node id: the messaging service principal
  *     to: service:assistants
  *     allowedEventTypes: ["message.*", "conversation.*"]
  *     boundaries: [intra]

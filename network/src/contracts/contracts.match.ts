@@ -5,13 +5,12 @@ import type { NodeInfo } from "../sdn/directory.js";
 export type ContractLike = Pick<Contract, "id" | "orgId" | "from" | "to" | "allowedEventTypes" | "boundaries" | "expiresAt">;
 
 /**
- * True when a contract endpoint selects `node`: `*` any node; `service:<id>` the node of that
- * platform service; `type:<nodeType>` any node of that type; otherwise the exact node id.
+ * True when a contract endpoint selects `node`: `*` any node; `type/<nodeType>` any node of that
+ * type; otherwise the exact node id (`service:messaging`, `assistant:support`, ...).
  */
 export function endpointMatches(endpoint: string, node: NodeInfo): boolean {
   if (endpoint === "*") return true;
-  if (endpoint.startsWith("service:")) return node.type === "service" && node.service === endpoint.slice("service:".length);
-  if (endpoint.startsWith("type:")) return node.type === endpoint.slice("type:".length);
+  if (endpoint.startsWith("type/")) return node.type === endpoint.slice("type/".length);
   return endpoint === node.id;
 }
 
@@ -44,12 +43,11 @@ export type ContractCheck<C extends ContractLike = ContractLike> =
   | { ok: true; contract: C }
   | { ok: false; reason: ContractMiss; detail: string; closest?: C };
 
-// Exact ids beat service selectors, which beat type selectors, which beat "*".
+// Exact ids beat type selectors, which beat "*".
 function endpointSpecificity(endpoint: string): number {
   if (endpoint === "*") return 0;
-  if (endpoint.startsWith("type:")) return 1;
-  if (endpoint.startsWith("service:")) return 2;
-  return 3;
+  if (endpoint.startsWith("type/")) return 1;
+  return 2;
 }
 
 function preferred<C extends ContractLike>(a: C, b: C): number {
@@ -66,7 +64,7 @@ const MISS_RANK: Record<ContractMiss, number> = { no_contract: 0, contract_expir
  * Finds a live contract allowing `query`: one whose org is the event's org or the platform
  * (`orgId` null), whose `from` selects the source and `to` the target, not expired at `nowMs`,
  * listing the event type and the boundary. Several may; the most specific wins (exact ids over
- * selectors, the org's own over the platform's). When none does, the answer says how close the
+ * type selectors over `*`, the org's own over the platform's). When none does, the answer says how close the
  * best candidate came (expired, type not allowed, boundary not allowed) so a trace can say why.
  */
 export function checkContract<C extends ContractLike>(contracts: readonly C[], query: ContractQuery, nowMs: number): ContractCheck<C> {

@@ -30,7 +30,7 @@ beforeEach(async () => {
   await database.db.delete(contractsTable);
 });
 
-const terms = { from: "svc-messaging", to: "svc-assistants", allowedEventTypes: ["message.*"], boundaries: ["intra" as const] };
+const terms = { from: "service:messaging", to: "service:assistants", allowedEventTypes: ["message.*"], boundaries: ["intra" as const] };
 const org1 = { orgId: "org-1" };
 const org2 = { orgId: "org-2" };
 const platform = { orgId: null };
@@ -110,7 +110,7 @@ describe("default contracts", () => {
 
   it("refuses an invalid file, naming every failing path", async () => {
     const bad = parseDefaultsError(
-      "version: 1\ncontracts:\n  - name: Bad Name\n    from: service:nope\n    to: b\n    allowedEventTypes: [message]\n    boundaries: [intra, intra]\n  - name: ok\n    from: a\n    to: b\n    allowedEventTypes: ['*']\n    boundaries: [extra]\n    color: red\n",
+      "version: 1\ncontracts:\n  - name: Bad Name\n    from: type/robot\n    to: b\n    allowedEventTypes: [message]\n    boundaries: [intra, intra]\n  - name: ok\n    from: a\n    to: b\n    allowedEventTypes: ['*']\n    boundaries: [extra]\n    color: red\n",
     );
     expect(bad.issues).toEqual([
       expect.stringMatching(/^contracts\.0\.from:/),

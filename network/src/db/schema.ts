@@ -50,7 +50,6 @@ export const nodes = pgTable(
   {
     id: text("id").primaryKey(),
     type: text("type").notNull(),
-    service: text("service"),
     name: text("name"),
     orgId: text("org_id"),
     principal: jsonb("principal").$type<ActingPrincipal>().notNull(),

@@ -40,7 +40,7 @@ const query = (q: Record<string, unknown> = {}) => ListEventsQuery.parse(q);
 
 describe("event history store", () => {
   it("records an event with its trace and reads it back, payload only when asked", async () => {
-    const envelope = await record({ dataClass: "pii", causedBy: "evt_cause" }, "delivered", ["svc-assistants"]);
+    const envelope = await record({ dataClass: "pii", causedBy: "evt_cause" }, "delivered", ["service:assistants"]);
     const [withData] = (await listEvents(database.db, { orgId: "org-1" }, query(), { includeData: true })).items;
     expect(withData).toEqual({
       eventId: envelope.id,
@@ -48,15 +48,15 @@ describe("event history store", () => {
       traceId: envelope.traceId,
       orgId: "org-1",
       type: "message.new",
-      source: "svc-messaging",
-      target: "svc-assistants",
-      deliveredTo: ["svc-assistants"],
+      source: "service:messaging",
+      target: "service:assistants",
+      deliveredTo: ["service:assistants"],
       status: "delivered",
       reasonCode: null,
       reason: null,
       hops: [
-        { node: "svc-messaging", at: T0.toISOString(), durationMs: 0, action: "receive" },
-        { node: "svc-assistants", at: T0.toISOString(), durationMs: 1.5, action: "deliver" },
+        { node: "service:messaging", at: T0.toISOString(), durationMs: 0, action: "receive" },
+        { node: "service:assistants", at: T0.toISOString(), durationMs: 1.5, action: "deliver" },
       ],
       recordedAt: T0.toISOString(),
       boundary: "intra",
@@ -71,15 +71,15 @@ describe("event history store", () => {
   });
 
   it("lists newest first, filters by run, type, source and status, and pages", async () => {
-    await record({ runId: "run-a", type: "message.new" }, "delivered", ["svc-assistants"]);
+    await record({ runId: "run-a", type: "message.new" }, "delivered", ["service:assistants"]);
     await record({ runId: "run-a", type: "control.pause" }, "denied");
-    await record({ runId: "run-b", type: "message.new", source: "svc-other" }, "unrouted");
-    await record({ runId: "run-a", type: "message.new", orgId: "org-2" }, "delivered", ["svc-assistants"]);
+    await record({ runId: "run-b", type: "message.new", source: "service:runtime" }, "unrouted");
+    await record({ runId: "run-a", type: "message.new", orgId: "org-2" }, "delivered", ["service:assistants"]);
     const types = async (q: Record<string, unknown>) => (await listEvents(database.db, { orgId: "org-1" }, query(q), { includeData: false })).items.map((e) => `${e.runId}/${e.type}/${e.status}`);
     expect(await types({})).toEqual(["run-b/message.new/unrouted", "run-a/control.pause/denied", "run-a/message.new/delivered"]);
     expect(await types({ runId: "run-a" })).toEqual(["run-a/control.pause/denied", "run-a/message.new/delivered"]);
     expect(await types({ type: "message.new" })).toEqual(["run-b/message.new/unrouted", "run-a/message.new/delivered"]);
-    expect(await types({ source: "svc-other" })).toEqual(["run-b/message.new/unrouted"]);
+    expect(await types({ source: "service:runtime" })).toEqual(["run-b/message.new/unrouted"]);
     expect(await types({ status: "denied" })).toEqual(["run-a/control.pause/denied"]);
 
     const first = await listEvents(database.db, { orgId: "org-1" }, query({ limit: 2 }), { includeData: false });
@@ -92,9 +92,9 @@ describe("event history store", () => {
   });
 
   it("returns a run's traces in handling order, only the org's", async () => {
-    const a = await record({ runId: "run-a" }, "delivered", ["svc-assistants"], 0);
+    const a = await record({ runId: "run-a" }, "delivered", ["service:assistants"], 0);
     const b = await record({ runId: "run-a", causedBy: a.id }, "denied", [], 5);
-    await record({ runId: "run-a", orgId: "org-2" }, "delivered", ["svc-assistants"]);
+    await record({ runId: "run-a", orgId: "org-2" }, "delivered", ["service:assistants"]);
     const traces = await listTracesByRun(database.db, { orgId: "org-1" }, "run-a");
     expect(traces.map((t) => [t.eventId, t.status, t.reasonCode])).toEqual([
       [a.id, "delivered", null],
@@ -103,10 +103,10 @@ describe("event history store", () => {
   });
 
   it("counts by status and type, and counts delivered edges", async () => {
-    await record({ type: "message.new" }, "delivered", ["svc-assistants", "svc-audit"]);
-    await record({ type: "message.new" }, "delivered", ["svc-assistants"]);
+    await record({ type: "message.new" }, "delivered", ["service:assistants", "service:logging"]);
+    await record({ type: "message.new" }, "delivered", ["service:assistants"]);
     await record({ type: "control.pause" }, "denied");
-    await record({ type: "message.new", orgId: "org-2" }, "delivered", ["svc-assistants"]);
+    await record({ type: "message.new", orgId: "org-2" }, "delivered", ["service:assistants"]);
     expect(await eventStats(database.db, { orgId: "org-1" })).toEqual({
       total: 3,
       byStatus: { delivered: 2, denied: 1, unrouted: 0, dropped: 0, error: 0 },
@@ -116,14 +116,14 @@ describe("event history store", () => {
       ],
     });
     expect(await edgeCounts(database.db, { orgId: "org-1" })).toEqual([
-      { from: "svc-messaging", to: "svc-assistants", count: 2 },
-      { from: "svc-messaging", to: "svc-audit", count: 1 },
+      { from: "service:messaging", to: "service:assistants", count: 2 },
+      { from: "service:messaging", to: "service:logging", count: 1 },
     ]);
   });
 
   it("stays bounded: pruning keeps the newest rows", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await record({ runId: `run-${i}` }, "delivered", ["svc-assistants"])).id);
+    for (let i = 0; i < 5; i++) ids.push((await record({ runId: `run-${i}` }, "delivered", ["service:assistants"])).id);
     expect(await pruneEvents(database.db, 10)).toBe(0);
     expect(await pruneEvents(database.db, 2)).toBe(3);
     const left = await listEvents(database.db, { orgId: "org-1" }, query(), { includeData: false });

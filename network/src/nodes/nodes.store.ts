@@ -1,6 +1,5 @@
 import type { Db } from "@symbia/db";
 import type { ActingPrincipal, Node, NodeType } from "@symbia/relay";
-import type { ServiceId } from "@symbia/sys";
 import { and, asc, eq, isNotNull, lt } from "drizzle-orm";
 import { nodes } from "../db/schema.js";
 import { visibleTo, type OwnerScope } from "../db/scope.js";
@@ -12,7 +11,6 @@ export function toNode(row: NodeRow): Node {
   return {
     id: row.id,
     type: row.type as NodeType,
-    service: row.service as ServiceId | null,
     name: row.name,
     orgId: row.orgId,
     principal: row.principal,
@@ -30,7 +28,6 @@ export function toNode(row: NodeRow): Node {
 export interface NodeRegistration {
   id: string;
   type: NodeType;
-  service: ServiceId | null;
   name: string | null;
   orgId: string | null;
   principal: ActingPrincipal;
@@ -46,7 +43,6 @@ export interface NodeRegistration {
 export async function upsertNode(db: Db, registration: NodeRegistration, at: Date = new Date()): Promise<Node> {
   const fields = {
     type: registration.type,
-    service: registration.service,
     name: registration.name,
     orgId: registration.orgId,
     principal: registration.principal,

@@ -101,8 +101,8 @@ describe("policies store", () => {
     const transform = await insertPolicy(database.db, org1, input({ name: "tag", priority: 5, action: { type: "transform", operations: [{ op: "set", path: "tagged", value: true }] } }), { createdBy: null });
     const deny = await insertPolicy(database.db, platform, input({ name: "no control", conditions: [{ field: "type", op: "prefix", value: "control." }], action: { type: "deny", reason: "control is closed" } }), { createdBy: null });
     const directory = staticDirectory([
-      { id: "svc-messaging", type: "service", service: "messaging", orgId: null },
-      { id: "svc-assistants", type: "service", service: "assistants", orgId: null },
+      { id: "service:messaging", type: "service", orgId: null },
+      { id: "service:assistants", type: "service", orgId: null },
     ]);
     const decision = decide({ event: event(), contracts: await listContractsInForce(database.db, "org-1", new Date(NOW)), policies: await listPoliciesInForce(database.db, "org-1"), directory, now: NOW });
     expect(decision.path.map((s) => [s.policyId ?? s.action, s.outcome])).toEqual([
@@ -110,6 +110,6 @@ describe("policies store", () => {
       [transform.id, "transformed"],
       ["contract", "contract_found"],
     ]);
-    expect(decision).toMatchObject({ outcome: "deliver", targets: ["svc-assistants"], event: { data: { tagged: true } } });
+    expect(decision).toMatchObject({ outcome: "deliver", targets: ["service:assistants"], event: { data: { tagged: true } } });
   });
 });

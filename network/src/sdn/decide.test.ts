@@ -7,17 +7,17 @@ import { staticDirectory } from "./directory.js";
 
 const directory = staticDirectory(
   [
-    { id: "svc-messaging", type: "service", service: "messaging", orgId: null },
-    { id: "svc-assistants", type: "service", service: "assistants", orgId: null },
-    { id: "svc-audit", type: "service", service: "logging", orgId: null },
-    { id: "agt-1", type: "assistant", orgId: "org-1" },
-    { id: "agt-2", type: "assistant", orgId: "org-1" },
-    { id: "agt-x", type: "assistant", orgId: "org-2" },
+    { id: "service:messaging", type: "service", orgId: null },
+    { id: "service:assistants", type: "service", orgId: null },
+    { id: "service:logging", type: "service", orgId: null },
+    { id: "assistant:a1", type: "assistant", orgId: "org-1" },
+    { id: "assistant:a2", type: "assistant", orgId: "org-1" },
+    { id: "assistant:ax", type: "assistant", orgId: "org-2" },
   ],
-  { ent_agent1: "agt-1" },
+  { ent_agent1: "assistant:a1" },
 );
 
-const messagingToAssistants = contract({ from: "svc-messaging", to: "svc-assistants", allowedEventTypes: ["message.*"] });
+const messagingToAssistants = contract({ from: "service:messaging", to: "service:assistants", allowedEventTypes: ["message.*"] });
 const messagingToAudit = contract({ from: "service:messaging", to: "service:logging", allowedEventTypes: ["message.*"] });
 
 function run(policies: Policy[], overrides: Partial<DecideInput> = {}) {
@@ -30,7 +30,7 @@ describe("decide: policy actions", () => {
     const deny = policy({ priority: 5, action: { type: "deny", reason: "closed" } });
     const decision = run([deny, allow]);
     expect(decision.outcome).toBe("deliver");
-    expect(decision.targets).toEqual(["svc-assistants"]);
+    expect(decision.targets).toEqual(["service:assistants"]);
     expect(decision.path.map((s) => [s.policyId ?? s.action, s.outcome])).toEqual([
       [allow.id, "allowed"],
       ["contract", "contract_found"],
@@ -50,20 +50,20 @@ describe("decide: policy actions", () => {
   });
 
   it("route redirects to another node, which needs its own contract", () => {
-    const route = policy({ action: { type: "route", to: "svc-audit" } });
+    const route = policy({ action: { type: "route", to: "service:logging" } });
     const decision = run([route]);
-    expect(decision).toMatchObject({ outcome: "deliver", targets: ["svc-audit"], contractIds: [messagingToAudit.id] });
-    expect(decision.event.target).toBe("svc-audit");
-    expect(decision.path[0]).toMatchObject({ policyId: route.id, action: "route", outcome: "routed", detail: "svc-assistants → svc-audit" });
+    expect(decision).toMatchObject({ outcome: "deliver", targets: ["service:logging"], contractIds: [messagingToAudit.id] });
+    expect(decision.event.target).toBe("service:logging");
+    expect(decision.path[0]).toMatchObject({ policyId: route.id, action: "route", outcome: "routed", detail: "service:assistants → service:logging" });
 
     const withoutContract = run([route], { contracts: [messagingToAssistants] });
     expect(withoutContract).toMatchObject({ outcome: "deny", reasonCode: "no_contract" });
   });
 
   it("route to an entity follows its binding", () => {
-    const toAgent = contract({ from: "svc-messaging", to: "type:assistant" });
+    const toAgent = contract({ from: "service:messaging", to: "type/assistant" });
     const decision = run([policy({ action: { type: "route", to: "ent_agent1" } })], { contracts: [toAgent] });
-    expect(decision).toMatchObject({ outcome: "deliver", targets: ["agt-1"] });
+    expect(decision).toMatchObject({ outcome: "deliver", targets: ["assistant:a1"] });
     expect(decision.event.target).toBe("ent_agent1");
     expect(decision.path.map((s) => s.outcome)).toEqual(["routed", "resolved", "contract_found"]);
   });
@@ -87,7 +87,7 @@ describe("decide: policy actions", () => {
     const decision = run([log, logDefault, deny]);
     expect(decision.logs).toEqual([
       { policyId: log.id, level: "warn", message: "pii leaving" },
-      { policyId: logDefault.id, level: "info", message: `policy ${logDefault.name} matched message.new from svc-messaging` },
+      { policyId: logDefault.id, level: "info", message: `policy ${logDefault.name} matched message.new from service:messaging` },
     ]);
     expect(decision.outcome).toBe("deny");
     expect(decision.path.map((s) => s.outcome)).toEqual(["logged", "logged", "denied"]);
@@ -109,8 +109,8 @@ describe("decide: order", () => {
   });
 
   it("lets later policies see what earlier ones did (route, then a condition on the new target)", () => {
-    const route = policy({ priority: 10, action: { type: "route", to: "svc-audit" } });
-    const denyAudit = policy({ priority: 5, conditions: [{ field: "target", op: "eq", value: "svc-audit" }], action: { type: "deny", reason: "audit is read-only" } });
+    const route = policy({ priority: 10, action: { type: "route", to: "service:logging" } });
+    const denyAudit = policy({ priority: 5, conditions: [{ field: "target", op: "eq", value: "service:logging" }], action: { type: "deny", reason: "audit is read-only" } });
     expect(run([route, denyAudit])).toMatchObject({ outcome: "deny", reason: "audit is read-only" });
   });
 
@@ -134,11 +134,11 @@ describe("decide: conditions", () => {
   const matches = (conditions: Policy["conditions"], overrides = {}) => run(denyWhen(conditions), { event: event(overrides) }).reasonCode === "policy_denied";
 
   it("supports eq, neq, in, prefix and regex on every field", () => {
-    expect(matches([{ field: "source", op: "eq", value: "svc-messaging" }])).toBe(true);
-    expect(matches([{ field: "source", op: "neq", value: "svc-messaging" }])).toBe(false);
+    expect(matches([{ field: "source", op: "eq", value: "service:messaging" }])).toBe(true);
+    expect(matches([{ field: "source", op: "neq", value: "service:messaging" }])).toBe(false);
     expect(matches([{ field: "type", op: "in", value: ["control.pause", "message.new"] }])).toBe(true);
     expect(matches([{ field: "type", op: "in", value: ["control.pause"] }])).toBe(false);
-    expect(matches([{ field: "target", op: "prefix", value: "svc-" }])).toBe(true);
+    expect(matches([{ field: "target", op: "prefix", value: "service:" }])).toBe(true);
     expect(matches([{ field: "orgId", op: "regex", value: "^org-[0-9]+$" }])).toBe(true);
     expect(matches([{ field: "orgId", op: "regex", value: "^org-x" }])).toBe(false);
     expect(matches([{ field: "boundary", op: "eq", value: "extra" }], { boundary: "extra" })).toBe(true);
@@ -146,14 +146,14 @@ describe("decide: conditions", () => {
   });
 
   it("requires every condition to hold", () => {
-    expect(matches([{ field: "source", op: "eq", value: "svc-messaging" }, { field: "type", op: "prefix", value: "control." }])).toBe(false);
+    expect(matches([{ field: "source", op: "eq", value: "service:messaging" }, { field: "type", op: "prefix", value: "control." }])).toBe(false);
   });
 
   it("reads an absent data class as none, and an absent target as satisfying only neq", () => {
     expect(matches([{ field: "dataClass", op: "eq", value: "none" }])).toBe(true);
     expect(matches([{ field: "dataClass", op: "in", value: ["pii", "phi"] }], { dataClass: "pii" })).toBe(true);
-    expect(matches([{ field: "target", op: "eq", value: "svc-assistants" }], { target: undefined })).toBe(false);
-    expect(matches([{ field: "target", op: "neq", value: "svc-assistants" }], { target: undefined })).toBe(true);
+    expect(matches([{ field: "target", op: "eq", value: "service:assistants" }], { target: undefined })).toBe(false);
+    expect(matches([{ field: "target", op: "neq", value: "service:assistants" }], { target: undefined })).toBe(true);
   });
 
   it("never matches with a catastrophic regex, which validation refuses", () => {
@@ -168,8 +168,8 @@ describe("decide: conditions", () => {
 
 describe("decide: routing and contracts", () => {
   it("resolves an entity target through its binding, or leaves the event unrouted", () => {
-    const toAgents = contract({ from: "svc-messaging", to: "type:assistant" });
-    expect(run([], { event: event({ target: "ent_agent1" }), contracts: [toAgents] })).toMatchObject({ outcome: "deliver", targets: ["agt-1"] });
+    const toAgents = contract({ from: "service:messaging", to: "type/assistant" });
+    expect(run([], { event: event({ target: "ent_agent1" }), contracts: [toAgents] })).toMatchObject({ outcome: "deliver", targets: ["assistant:a1"] });
     const unbound = run([], { event: event({ target: "ent_nobody" }), contracts: [toAgents] });
     expect(unbound).toMatchObject({ outcome: "unrouted", reasonCode: "unbound_entity" });
     expect(unbound.path).toEqual([{ action: "resolve", outcome: "unresolved", detail: "ent_nobody is not bound to any node", durationMs: expect.any(Number) }]);
@@ -177,13 +177,13 @@ describe("decide: routing and contracts", () => {
 
   it("fans an untargeted event out along contracts, or leaves it unrouted", () => {
     const decision = run([], { event: event({ target: undefined }) });
-    expect(decision).toMatchObject({ outcome: "deliver", targets: ["svc-assistants", "svc-audit"], contractIds: [messagingToAssistants.id, messagingToAudit.id] });
+    expect(decision).toMatchObject({ outcome: "deliver", targets: ["service:assistants", "service:logging"], contractIds: [messagingToAssistants.id, messagingToAudit.id] });
     expect(run([], { event: event({ target: undefined, type: "control.pause" }) })).toMatchObject({ outcome: "unrouted", reasonCode: "no_fanout_target" });
   });
 
   it("denies with the contract's miss: none, expired, type, boundary", () => {
     expect(run([], { contracts: [] })).toMatchObject({ outcome: "deny", reasonCode: "no_contract" });
-    const expired = contract({ from: "svc-messaging", to: "svc-assistants", expiresAt: new Date(NOW - 1).toISOString() });
+    const expired = contract({ from: "service:messaging", to: "service:assistants", expiresAt: new Date(NOW - 1).toISOString() });
     const expiredDecision = run([], { contracts: [expired] });
     expect(expiredDecision).toMatchObject({ outcome: "deny", reasonCode: "contract_expired", reason: `contract ${expired.id} expired at ${expired.expiresAt}` });
     expect(expiredDecision.path.at(-1)).toMatchObject({ action: "contract", outcome: "contract_expired", contractId: expired.id });
@@ -192,11 +192,11 @@ describe("decide: routing and contracts", () => {
   });
 
   it("refuses another org's node unless the event declares the inter boundary", () => {
-    const toAgents = contract({ from: "svc-messaging", to: "type:assistant", boundaries: ["intra", "inter"] });
-    expect(run([], { event: event({ target: "agt-x" }), contracts: [toAgents] })).toMatchObject({ outcome: "deny", reasonCode: "cross_org" });
-    expect(run([], { event: event({ target: "agt-x", boundary: "inter" }), contracts: [toAgents] })).toMatchObject({ outcome: "deliver", targets: ["agt-x"] });
+    const toAgents = contract({ from: "service:messaging", to: "type/assistant", boundaries: ["intra", "inter"] });
+    expect(run([], { event: event({ target: "assistant:ax" }), contracts: [toAgents] })).toMatchObject({ outcome: "deny", reasonCode: "cross_org" });
+    expect(run([], { event: event({ target: "assistant:ax", boundary: "inter" }), contracts: [toAgents] })).toMatchObject({ outcome: "deliver", targets: ["assistant:ax"] });
     // Fan-out never crosses orgs.
-    expect(run([], { event: event({ target: undefined }), contracts: [toAgents] }).targets).toEqual(["agt-1", "agt-2"]);
+    expect(run([], { event: event({ target: undefined }), contracts: [toAgents] }).targets).toEqual(["assistant:a1", "assistant:a2"]);
   });
 });
 
@@ -207,16 +207,16 @@ describe("decide: the decision path (simulate)", () => {
     const skip = policy({ priority: 30, conditions: [{ field: "type", op: "prefix", value: "control." }], action: { type: "deny", reason: "no control" } });
     const log = policy({ priority: 20, action: { type: "log", level: "info", message: "seen" } });
     const transform = policy({ priority: 10, action: { type: "transform", operations: [{ op: "set", path: "tag", value: "x" }] } });
-    const route = policy({ priority: 0, action: { type: "route", to: "svc-audit" } });
+    const route = policy({ priority: 0, action: { type: "route", to: "service:logging" } });
     const decision = run([route, transform, log, skip], { clock });
     expect(decision.path).toEqual([
       { policyId: skip.id, action: "deny", outcome: "not_matched", durationMs: 0.25 },
       { policyId: log.id, action: "log", outcome: "logged", detail: "info: seen", durationMs: 0.25 },
       { policyId: transform.id, action: "transform", outcome: "transformed", detail: "1 of 1 operations applied", durationMs: 0.25 },
-      { policyId: route.id, action: "route", outcome: "routed", detail: "svc-assistants → svc-audit", durationMs: 0.25 },
+      { policyId: route.id, action: "route", outcome: "routed", detail: "service:assistants → service:logging", durationMs: 0.25 },
       { action: "contract", outcome: "contract_found", contractId: messagingToAudit.id, durationMs: 0.25 },
     ]);
-    expect(decision).toMatchObject({ outcome: "deliver", reasonCode: null, reason: null, targets: ["svc-audit"], logs: [{ policyId: log.id, level: "info", message: "seen" }] });
-    expect(decision.event).toMatchObject({ target: "svc-audit", data: { text: "hello", tag: "x" } });
+    expect(decision).toMatchObject({ outcome: "deliver", reasonCode: null, reason: null, targets: ["service:logging"], logs: [{ policyId: log.id, level: "info", message: "seen" }] });
+    expect(decision.event).toMatchObject({ target: "service:logging", data: { text: "hello", tag: "x" } });
   });
 });

@@ -1,13 +1,10 @@
 import type { NodeType } from "@symbia/relay";
-import type { ServiceId } from "@symbia/sys";
 
 /** What routing and contract matching need to know about a node. */
 export interface NodeInfo {
   id: string;
   /** Unknown for a node that is not registered (matched by exact id only). */
   type?: NodeType;
-  /** The platform service of a `service` node. */
-  service?: ServiceId | null;
   /** The org the node works for; null for platform nodes (services); unknown when absent. */
   orgId?: string | null;
 }

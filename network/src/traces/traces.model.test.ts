@@ -6,10 +6,10 @@ import { staticDirectory } from "../sdn/directory.js";
 import { statusOfDecision, TraceRecorder, traceOfRejection } from "./traces.model.js";
 
 const directory = staticDirectory([
-  { id: "svc-messaging", type: "service", service: "messaging", orgId: null },
-  { id: "svc-assistants", type: "service", service: "assistants", orgId: null },
+  { id: "service:messaging", type: "service", orgId: null },
+  { id: "service:assistants", type: "service", orgId: null },
 ]);
-const allowChat = contract({ from: "svc-messaging", to: "svc-assistants", allowedEventTypes: ["message.*"] });
+const allowChat = contract({ from: "service:messaging", to: "service:assistants", allowedEventTypes: ["message.*"] });
 const at = new Date(NOW);
 
 describe("TraceRecorder", () => {
@@ -18,26 +18,26 @@ describe("TraceRecorder", () => {
     const log = policy({ action: { type: "log", level: "info" } });
     const decision = decide({ event: event(), contracts: [allowChat], policies: [log], directory, now: NOW, clock: () => (tick += 2) });
     const trace = new TraceRecorder(event(), { networkNode: "network", now: () => at })
-      .hop({ action: "receive", node: "svc-messaging", at })
+      .hop({ action: "receive", node: "service:messaging", at })
       .hop({ action: "verify", at, durationMs: 0.1 })
       .addDecision(decision, at)
-      .hop({ action: "deliver", node: "svc-assistants", at: new Date(NOW + 4), durationMs: 3 })
+      .hop({ action: "deliver", node: "service:assistants", at: new Date(NOW + 4), durationMs: 3 })
       .finish("delivered", { deliveredTo: decision.targets });
     expect(trace.hops).toEqual([
-      { node: "svc-messaging", at: at.toISOString(), durationMs: 0, action: "receive" },
+      { node: "service:messaging", at: at.toISOString(), durationMs: 0, action: "receive" },
       { node: "network", at: at.toISOString(), durationMs: 0.1, action: "verify" },
       { node: "network", at: at.toISOString(), durationMs: 2, action: "log", policyId: log.id, outcome: "logged", detail: expect.stringContaining("info:") },
       { node: "network", at: new Date(NOW + 2).toISOString(), durationMs: 2, action: "contract", outcome: "contract_found" },
-      { node: "svc-assistants", at: new Date(NOW + 4).toISOString(), durationMs: 3, action: "deliver" },
+      { node: "service:assistants", at: new Date(NOW + 4).toISOString(), durationMs: 3, action: "deliver" },
     ]);
-    expect(trace).toMatchObject({ status: "delivered", deliveredTo: ["svc-assistants"], reasonCode: null, target: "svc-assistants", runId: "run-1", orgId: "org-1" });
+    expect(trace).toMatchObject({ status: "delivered", deliveredTo: ["service:assistants"], reasonCode: null, target: "service:assistants", runId: "run-1", orgId: "org-1" });
   });
 
   it("settles denied and unrouted from the decision, and leaves deliver to delivery", () => {
     const denied = decide({ event: event(), contracts: [], policies: [], directory, now: NOW });
     expect(statusOfDecision(denied)).toBe("denied");
     const trace = new TraceRecorder(event(), { networkNode: "network", now: () => at }).addDecision(denied, at).finish(statusOfDecision(denied)!, denied);
-    expect(trace).toMatchObject({ status: "denied", reasonCode: "no_contract", reason: "no contract from svc-messaging to svc-assistants", deliveredTo: [] });
+    expect(trace).toMatchObject({ status: "denied", reasonCode: "no_contract", reason: "no contract from service:messaging to service:assistants", deliveredTo: [] });
     expect(trace.hops.at(-1)).toMatchObject({ action: "contract", outcome: "no_contract" });
     expect(statusOfDecision(decide({ event: event({ target: "ent_nobody" }), contracts: [], policies: [], directory, now: NOW }))).toBe("unrouted");
     expect(statusOfDecision(decide({ event: event(), contracts: [allowChat], policies: [], directory, now: NOW }))).toBeNull();
@@ -45,8 +45,8 @@ describe("TraceRecorder", () => {
 });
 
 describe("traceOfRejection", () => {
-  const key = deriveNodeKey("a-network-secret-of-at-least-thirty-two-bytes!", "svc-messaging");
-  const otherKey = deriveNodeKey("a-network-secret-of-at-least-thirty-two-bytes!", "svc-assistants");
+  const key = deriveNodeKey("a-network-secret-of-at-least-thirty-two-bytes!", "service:messaging");
+  const otherKey = deriveNodeKey("a-network-secret-of-at-least-thirty-two-bytes!", "service:assistants");
   const verify = (input: unknown, cache = new ReplayCache()) => verifyEnvelope(input, { key, replayCache: cache, now: NOW });
 
   it("records each refused event as dropped with the verification reason", () => {

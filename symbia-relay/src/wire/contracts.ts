@@ -1,20 +1,18 @@
-import { SERVICE_IDS } from "@symbia/sys";
 import { z } from "zod";
 import { Boundary, IsoTimestamp } from "../envelope.js";
 import { NodeId, OrgId } from "../ids.js";
 import { NODE_TYPES } from "./nodes.js";
 
-const selectorPattern = new RegExp(`^(\\*|service:(${SERVICE_IDS.join("|")})|type:(${NODE_TYPES.join("|")}))$`);
+const selectorPattern = new RegExp(`^(\\*|type/(${NODE_TYPES.join("|")}))$`);
 
 /**
  * One end of a contract:
- * - a node id (exactly that node),
- * - `service:<serviceId>` (the node of that platform service, e.g. `service:messaging`; this is how
- *   the default contracts name services whose principal ids are only known at run time),
- * - `type:<nodeType>` (any node of that type, e.g. `type:assistant`),
- * - `*` (any node).
+ * - a node id: exactly that node. Platform services have stable ids (their service principal ids,
+ *   `service:messaging`), which is how the default contracts name them;
+ * - `type/<nodeType>`: any node of that type (`type/assistant`);
+ * - `*`: any node.
  */
-export const ContractEndpoint = z.union([NodeId, z.string().regex(selectorPattern, "a node id, service:<id>, type:<node type> or *")]);
+export const ContractEndpoint = z.union([NodeId, z.string().regex(selectorPattern, "a node id, type/<node type> or *")]);
 /** One end of a contract (see {@link ContractEndpoint}). */
 export type ContractEndpoint = z.infer<typeof ContractEndpoint>;
 

@@ -1,4 +1,3 @@
-import { SERVICE_IDS, type ServiceId } from "@symbia/sys";
 import { z } from "zod";
 import { ActingPrincipal, IsoTimestamp } from "../envelope.js";
 import { EntityId, NodeId, OrgId } from "../ids.js";
@@ -9,9 +8,6 @@ export const NODE_TYPES = ["service", "assistant", "sandbox", "bridge", "client"
 export const NodeType = z.enum(NODE_TYPES);
 /** One of {@link NODE_TYPES}. */
 export type NodeType = z.infer<typeof NodeType>;
-
-/** A platform service id (`messaging`, `identity`, ...), as `@symbia/sys` lists them. */
-export const ServiceName = z.enum(SERVICE_IDS as unknown as [ServiceId, ...ServiceId[]]);
 
 /** `online` while heartbeats arrive; `down` once they stop for the timeout (then removed). */
 export const NODE_STATUSES = ["online", "down"] as const;
@@ -26,24 +22,18 @@ export const NodeCapability = z.string().min(1).max(128);
 /**
  * Payload of `node:register` (Socket.IO, with the identity token in the handshake) and of the
  * admin REST registration. The node id must be the authenticated principal's own id (service
- * principal id for a service, agent id for an assistant); the network refuses any other.
+ * principal id `service:<id>` for a service, agent id for an assistant); the network refuses any
+ * other.
  */
-export const RegisterNodeBody = z
-  .strictObject({
-    nodeId: NodeId,
-    type: NodeType,
-    /** Required for `service` nodes: which platform service this node is. */
-    service: ServiceName.optional(),
-    name: z.string().min(1).max(200).optional(),
-    capabilities: z.array(NodeCapability).max(100).default([]),
-    /** Where the network POSTs signed envelopes when the node's socket is not connected. */
-    endpoint: z.url({ protocol: /^https?$/ }).max(2048).optional(),
-    metadata: z.record(z.string().max(64), z.json()).optional(),
-  })
-  .superRefine((body, ctx) => {
-    if (body.type === "service" && !body.service) ctx.addIssue({ code: "custom", path: ["service"], message: "service nodes name their service" });
-    if (body.type !== "service" && body.service) ctx.addIssue({ code: "custom", path: ["service"], message: "only service nodes name a service" });
-  });
+export const RegisterNodeBody = z.strictObject({
+  nodeId: NodeId,
+  type: NodeType,
+  name: z.string().min(1).max(200).optional(),
+  capabilities: z.array(NodeCapability).max(100).default([]),
+  /** Where the network POSTs signed envelopes when the node's socket is not connected. */
+  endpoint: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+  metadata: z.record(z.string().max(64), z.json()).optional(),
+});
 /** Payload of `node:register` (see {@link RegisterNodeBody}). */
 export type RegisterNodeBody = z.input<typeof RegisterNodeBody>;
 
@@ -51,7 +41,6 @@ export type RegisterNodeBody = z.input<typeof RegisterNodeBody>;
 export const Node = z.object({
   id: NodeId,
   type: NodeType,
-  service: ServiceName.nullable(),
   name: z.string().nullable(),
   /** The org the node works for; null for platform nodes (services). */
   orgId: OrgId.nullable(),

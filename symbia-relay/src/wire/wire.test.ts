@@ -9,8 +9,11 @@ import { CreatePolicyBody, PolicyCondition, UpdatePolicyBody } from "./policies.
 
 describe("contract schemas", () => {
   it("accepts node ids and selectors as endpoints, and nothing else", () => {
-    for (const ok of ["svc-1", "*", "service:messaging", "type:assistant", "agent@org.example"]) expect(ContractEndpoint.safeParse(ok).success, ok).toBe(true);
-    for (const bad of ["service:nope", "type:robot", "a:b", "**", "", "x*"]) expect(ContractEndpoint.safeParse(bad).success, bad).toBe(false);
+    // Node ids as identity makes them: service principals, agent ids, user uuids.
+    for (const ok of ["service:messaging", "assistant:support", "0b6f3c1e-8a4f-4c1e-9d2a-3f1e2d4c5b6a", "*", "type/assistant", "type/client"]) {
+      expect(ContractEndpoint.safeParse(ok).success, ok).toBe(true);
+    }
+    for (const bad of ["type/robot", "type/", "**", "", "x*", "a/b", "agent@org.example"]) expect(ContractEndpoint.safeParse(bad).success, bad).toBe(false);
   });
 
   it("accepts exact, prefix.* and * event type patterns", () => {
@@ -64,11 +67,12 @@ describe("policy schemas", () => {
 });
 
 describe("node and dry-run schemas", () => {
-  it("requires a service name exactly for service nodes", () => {
-    expect(RegisterNodeBody.safeParse({ nodeId: "svc-1", type: "service", service: "messaging" }).success).toBe(true);
-    expect(RegisterNodeBody.safeParse({ nodeId: "svc-1", type: "service" }).error?.issues[0]?.path).toEqual(["service"]);
-    expect(RegisterNodeBody.safeParse({ nodeId: "agt-1", type: "assistant", service: "messaging" }).success).toBe(false);
-    expect(RegisterNodeBody.safeParse({ nodeId: "agt-1", type: "assistant", endpoint: "ftp://x" }).success).toBe(false);
+  it("parses a registration and refuses unknown types, keys and endpoints", () => {
+    expect(RegisterNodeBody.parse({ nodeId: "service:messaging", type: "service" })).toEqual({ nodeId: "service:messaging", type: "service", capabilities: [] });
+    expect(RegisterNodeBody.safeParse({ nodeId: "assistant:a1", type: "robot" }).success).toBe(false);
+    expect(RegisterNodeBody.safeParse({ nodeId: "assistant:a1", type: "assistant", service: "messaging" }).success).toBe(false);
+    expect(RegisterNodeBody.safeParse({ nodeId: "assistant:a1", type: "assistant", endpoint: "ftp://x" }).success).toBe(false);
+    expect(RegisterNodeBody.safeParse({ nodeId: "type/assistant", type: "assistant" }).success).toBe(false);
   });
 
   it("fills the defaults of a simulated event", () => {

@@ -46,7 +46,6 @@ CREATE TABLE "network_events" (
 CREATE TABLE "nodes" (
 	"id" text PRIMARY KEY NOT NULL,
 	"type" text NOT NULL,
-	"service" text,
 	"name" text,
 	"org_id" text,
 	"principal" jsonb NOT NULL,
