@@ -43,8 +43,8 @@ export interface DecideInput {
  *    contract of the event's org or of the platform (an `allow` policy does not waive this) →
  *    else `deny` with the closest miss (`no_contract`, `contract_expired`, `type_not_allowed`,
  *    `boundary_not_allowed`). A target node of another org is refused (`cross_org`) unless the
- *    event declares the `inter` boundary. An event without a target fans out to every node of its org (or the
- *    platform) a contract allows; none → `unrouted`.
+ *    event declares the `inter` boundary. An event without a target fans out to every node of
+ *    its org (or the platform) a contract allows; none → `unrouted`.
  *
  * Every step is recorded in `path` with its policy id, action, outcome and duration: this powers
  * `POST /api/policies/test`, `POST /api/sdn/simulate` and the live pipeline alike.
