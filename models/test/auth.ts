@@ -21,7 +21,8 @@ const PRINCIPALS: Record<string, Principal> = {
     type: "service",
     entityId: "ent_models_test_admin",
     name: "models test admin",
-    orgs: [{ orgId: "org-test", role: "admin" }],
+    // A service principal: its capabilities hold platform-wide.
+    orgs: [{ orgId: "org-test", entitlements: [] }],
     entitlements: [CAPABILITIES.models.infer, CAPABILITIES.models.admin],
     credential: { kind: "token" },
   },
@@ -30,8 +31,9 @@ const PRINCIPALS: Record<string, Principal> = {
     type: "agent",
     entityId: "ent_models_test_agent",
     name: "models test agent",
-    orgs: [{ orgId: "org-test", role: "member" }],
-    entitlements: [CAPABILITIES.models.infer],
+    // An agent: its capabilities are held in its org.
+    orgs: [{ orgId: "org-test", entitlements: [CAPABILITIES.models.infer] }],
+    entitlements: [],
     credential: { kind: "token" },
   },
 };
