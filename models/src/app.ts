@@ -22,7 +22,7 @@ export function createApp(deps: AppDeps): SymbiaServer {
     routers: [modelsRouter(deps.models), openAiRouter(deps.models, deps.logger)],
     logger: deps.logger,
     readiness: { modelDirectory: () => access(deps.models.catalog.dir) },
-    ...(deps.authenticate ? { authenticate: deps.authenticate } : {}),
+    authenticate: deps.authenticate,
     tags: [
       { name: "openai", description: "OpenAI-compatible chat completions, embeddings and model list." },
       { name: "models", description: "The model directory and loading models into worker processes." },
@@ -30,5 +30,6 @@ export function createApp(deps: AppDeps): SymbiaServer {
   });
   registerModelMetrics(server.metrics.registry, deps.models);
   server.onShutdown("model workers", () => deps.models.close());
+  if (deps.closeAuth) server.onShutdown("identity verifier", deps.closeAuth);
   return server;
 }

@@ -17,6 +17,7 @@ describe("loadConfig", () => {
     expect(config.port).toBe(5008);
     expect(config.models).toMatchObject({ dir: DEFAULT_MODELS_DIR, createTestModel: true, autoload: true, preload: [], slots: 2, queueSize: 8, contextSize: 4096, threads: 1 });
     expect(DEFAULT_MODELS_DIR).toMatch(/models[\\/]data[\\/]models$/);
+    expect(config.identity).toEqual({ issuer: "http://127.0.0.1:5001" });
   });
 
   it("reads MODELS_* variables", () => {
@@ -36,12 +37,14 @@ describe("buildDeps", () => {
     const deps = await buildDeps(loadConfig({ MODELS_DIR: join(dir, "models"), LOG_LEVEL: "silent" }));
     expect(await readdir(join(dir, "models"))).toEqual(["symbia-tiny-test.gguf"]);
     expect((await deps.models.list()).map((m) => m.id)).toEqual(["symbia-tiny-test"]);
-    expect(deps.authenticate).toBeUndefined();
+    expect(deps.closeAuth).toBeTypeOf("function"); // identity's verifier fills the auth slot
+    deps.closeAuth?.();
   });
 
   it("writes nothing when MODELS_CREATE_TEST_MODEL is false", async () => {
     const deps = await buildDeps(loadConfig({ MODELS_DIR: dir, MODELS_CREATE_TEST_MODEL: "false", LOG_LEVEL: "silent" }));
     expect(await readdir(dir)).toEqual([]);
     expect(await deps.models.list()).toEqual([]);
+    deps.closeAuth?.();
   });
 });

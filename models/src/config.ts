@@ -52,8 +52,16 @@ export const ModelsSettingsSchema = z.object({
 /** The models service's settings. */
 export type ModelsSettings = z.infer<typeof ModelsSettingsSchema>;
 
+/** How the service trusts identity's tokens. */
+export const IdentitySettingsSchema = z.object({
+  /** IDENTITY_ISSUER: expected `iss` of access tokens (default: identity's URL, as identity itself defaults). */
+  issuer: z.string().min(1),
+  /** MODELS_SERVICE_SECRET: this service's client-credentials secret; without it API keys cannot be checked and revocations are not followed. */
+  serviceSecret: z.string().min(1).optional(),
+});
+
 /** Everything the models service reads from its environment. */
-export type ModelsConfig = BaseConfig & { models: ModelsSettings };
+export type ModelsConfig = BaseConfig & { models: ModelsSettings; identity: z.infer<typeof IdentitySettingsSchema> };
 
 /** `models/data/models`: the default model directory (git-ignored). */
 export const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../data/models", import.meta.url));
@@ -82,5 +90,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     maxRestarts: env.MODELS_MAX_RESTARTS || undefined,
     restartWindowMs: env.MODELS_RESTART_WINDOW_MS || undefined,
   });
-  return { ...base, models };
+  const identity = IdentitySettingsSchema.parse({ issuer: env.IDENTITY_ISSUER || base.serviceUrls.identity, serviceSecret: env.MODELS_SERVICE_SECRET || undefined });
+  return { ...base, models, identity };
 }

@@ -3,13 +3,11 @@ import { loadConfig } from "./config.js";
 import { buildDeps } from "./deps.js";
 
 const config = loadConfig();
-// Identity's token verifier (@symbia/id) does not exist yet: until it is wired here, every
-// authenticated route answers 401.
 const deps = await buildDeps(config);
 const server = createApp(deps);
 server.installSignalHandlers();
 await server.listen(config.port, config.host);
-deps.logger.info({ url: server.url(), modelsDir: config.models.dir, authentication: deps.authenticate ? "on" : "no verifier wired: authenticated routes answer 401" }, "models service listening");
+deps.logger.info({ url: server.url(), modelsDir: config.models.dir, identity: config.serviceUrls.identity }, "models service listening");
 for (const id of config.models.preload) {
   deps.models.load(id).then(
     () => deps.logger.info({ model: id }, "preloaded"),
