@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFER_ONLY_TOKEN, TEST_TOKEN } from "./auth.js";
 import { LOOP, SENTENCE, TINY, call, makeModelsDir, metricValue, sseData, startService, streamChat, type RunningService } from "./fixture.js";
 
+// Tests that start worker processes: a start takes seconds, more on a busy machine.
+const WORKER_START_TIMEOUT = 120_000;
+
 let dir: string;
 let cleanup: () => Promise<void>;
 let svc: RunningService;
@@ -83,7 +86,7 @@ describe("GET /api/models", () => {
   });
 });
 
-describe("POST /api/models/:id/load and /unload", () => {
+describe("POST /api/models/:id/load and /unload", { timeout: WORKER_START_TIMEOUT }, () => {
   it("loads the test GGUF into a worker process, idempotently", async () => {
     const res = await call(`${svc.base}/api/models/${TINY}/load`, { json: {} });
     expect(res.status).toBe(200);
@@ -254,7 +257,7 @@ describe("GET /docs/openapi.json", () => {
   });
 });
 
-describe("memory limit", () => {
+describe("memory limit", { timeout: WORKER_START_TIMEOUT }, () => {
   it("refuses a load beyond MODELS_MEMORY_LIMIT_BYTES with 409, and evicts an idle model when asked", async () => {
     const estimate = (await call(`${svc.base}/api/models/${TINY}`)).body.runtime.estimatedMemoryBytes as number;
     const small = await startService(dir, { MODELS_MEMORY_LIMIT_BYTES: String(Math.floor(estimate * 1.5)), MODELS_AUTOLOAD: "false" });
@@ -275,7 +278,7 @@ describe("memory limit", () => {
   });
 });
 
-describe("models that cannot be loaded", () => {
+describe("models that cannot be loaded", { timeout: WORKER_START_TIMEOUT }, () => {
   it("lists a file that is not a GGUF with its error and refuses to load it (400)", async () => {
     await writeFile(join(dir, "broken.gguf"), "not a model");
     try {

@@ -4,13 +4,15 @@ import { LOOP, SENTENCE, TINY, call, makeModelsDir, metricValue, sseData, startS
 // One slot and a queue of one, on the looping test model: a generation runs until it is cancelled.
 let cleanup: () => Promise<void>;
 let svc: RunningService;
+let dir: string;
 
 beforeAll(async () => {
   const made = await makeModelsDir();
   cleanup = made.cleanup;
+  dir = made.dir;
   svc = await startService(made.dir, { MODELS_SLOTS: "1", MODELS_QUEUE_SIZE: "1" });
   expect((await call(`${svc.base}/api/models/${LOOP}/load`, { json: {} })).body.status).toBe("ready");
-});
+}, 120_000);
 afterAll(async () => {
   await svc?.close();
   await cleanup?.();
@@ -96,7 +98,7 @@ describe("slots and the bounded queue", () => {
 });
 
 // A restart starts a new worker process and loads the model again: seconds on a busy machine.
-describe("a model worker that crashes", { timeout: 90_000 }, () => {
+describe("a model worker that crashes", { timeout: 120_000 }, () => {
   it("fails the in-flight request with 503, keeps the service up, restarts the worker and serves the next request", async () => {
     const before = await runtime();
     const inFlight = call(`${svc.base}/v1/chat/completions`, { json: { model: LOOP, messages: [{ role: "user", content: "x" }], max_tokens: 100_000 } });
@@ -132,5 +134,25 @@ describe("a model worker that crashes", { timeout: 90_000 }, () => {
     // Other models are unaffected by one model's worker.
     const tiny = await call(`${svc.base}/v1/chat/completions`, { json: { model: TINY, messages: [{ role: "user", content: "hi" }] } });
     expect(tiny.body.choices[0].message.content).toBe(SENTENCE);
+  });
+
+  it("marks a model failed after MODELS_MAX_RESTARTS crashes (503 naming the way out) until it is loaded again", async () => {
+    const strict = await startService(dir, { MODELS_MAX_RESTARTS: "0" });
+    try {
+      const loaded = (await call(`${strict.base}/api/models/${TINY}/load`, { json: {} })).body;
+      process.kill(loaded.runtime.workerPid, "SIGKILL");
+      const failed = await waitFor(async () => {
+        const info = (await call(`${strict.base}/api/models/${TINY}`)).body;
+        return info.status === "failed" ? info : null;
+      }, 5_000, "the model to be marked failed");
+      expect(failed.runtime).toMatchObject({ workerPid: null, restarts: 0 });
+      const refused = await call(`${strict.base}/v1/chat/completions`, { json: { model: TINY, messages: [{ role: "user", content: "hi" }] } });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.message).toMatch(/failed: worker process ended \(signal SIGKILL\); load it again with POST \/api\/models\/symbia-tiny-test\/load/);
+      expect((await call(`${strict.base}/api/models/${TINY}/load`, { json: {} })).body.status).toBe("ready");
+      expect((await call(`${strict.base}/v1/chat/completions`, { json: { model: TINY, messages: [{ role: "user", content: "hi" }] } })).body.choices[0].message.content).toBe(SENTENCE);
+    } finally {
+      await strict.close();
+    }
   });
 });
