@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { schemaIncompatibility, schemaProblem, validateValue } from "./json-schema.js";
+import { schemaIncompatibility, schemaProblem, validateValue, type JsonSchema } from "./json-schema.js";
 
 describe("validateValue", () => {
   it("returns the violations with JSON Pointer paths", () => {
@@ -19,8 +19,8 @@ describe("schemaProblem", () => {
 });
 
 describe("schemaIncompatibility", () => {
-  const ok = (source: object | boolean, target: object | boolean) => expect(schemaIncompatibility(source, target)).toBeNull();
-  const bad = (source: object | boolean, target: object | boolean) => expect(schemaIncompatibility(source, target)).toEqual(expect.any(String));
+  const ok = (source: JsonSchema, target: JsonSchema) => expect(schemaIncompatibility(source, target)).toBeNull();
+  const bad = (source: JsonSchema, target: JsonSchema) => expect(schemaIncompatibility(source, target)).toEqual(expect.any(String));
 
   it("accepts anything into an untyped input and nothing untyped into a typed one", () => {
     ok({ type: "string" }, {});

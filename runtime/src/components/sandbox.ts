@@ -1,4 +1,14 @@
-import { newQuickJSWASMModule, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime, type QuickJSWASMModule } from "quickjs-emscripten";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  RELEASE_SYNC,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSRuntime,
+  type QuickJSWASMModule,
+} from "quickjs-emscripten";
 
 /** Limits every expression evaluation runs under. */
 export interface SandboxLimits {
@@ -12,6 +22,25 @@ export interface SandboxLimits {
 
 /** Defaults: 100 ms, 16 MiB heap, 128 KiB stack. */
 export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = Object.freeze({ timeoutMs: 100, memoryBytes: 16 * 1024 * 1024, stackBytes: 128 * 1024 });
+
+// Compiling is parsing a short text; its budget only guards against a host too loaded to answer.
+const COMPILE_BUDGET_MS = 2_000;
+
+// The QuickJS WebAssembly code is compiled once per process and instantiated per sandbox: each
+// sandbox gets its own memory (isolation) without paying for compilation again.
+let compiled: Promise<WebAssembly.Module> | null = null;
+function compiledQuickJs(): Promise<WebAssembly.Module> {
+  compiled ??= (async () => {
+    const path = createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm");
+    return WebAssembly.compile(await readFile(path));
+  })();
+  return compiled;
+}
+
+/** A fresh QuickJS WebAssembly instance (own linear memory) from the shared compiled code. */
+async function newQuickJsInstance(): Promise<QuickJSWASMModule> {
+  return newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmModule: await compiledQuickJs() }));
+}
 
 /** Longest expression accepted, in characters. */
 export const MAX_EXPRESSION_LENGTH = 4_096;
@@ -58,7 +87,7 @@ export interface ExpressionSandbox {
  */
 export async function createExpressionSandbox(expression: string, limits: SandboxLimits = DEFAULT_SANDBOX_LIMITS): Promise<ExpressionSandbox> {
   if (expression.length > MAX_EXPRESSION_LENGTH) throw new SandboxError("syntax", `expression is longer than ${MAX_EXPRESSION_LENGTH} characters`);
-  const sandbox = new QuickJsExpression(expression, limits, await newQuickJSWASMModule());
+  const sandbox = new QuickJsExpression(expression, limits, await newQuickJsInstance());
   sandbox.compile();
   return sandbox;
 }
@@ -97,6 +126,7 @@ class QuickJsExpression implements ExpressionSandbox {
 
   /** Builds runtime, context and compiled function. @throws SandboxError `syntax`. */
   compile(): void {
+    this.deadline = performance.now() + Math.max(COMPILE_BUDGET_MS, this.limits.timeoutMs);
     const runtime = this.module.newRuntime();
     runtime.setMemoryLimit(this.limits.memoryBytes);
     runtime.setMaxStackSize(this.limits.stackBytes);
@@ -104,7 +134,6 @@ class QuickJsExpression implements ExpressionSandbox {
     const context = runtime.newContext();
     this.runtime = runtime;
     this.context = context;
-    this.deadline = performance.now() + this.limits.timeoutMs;
     const result = context.evalCode(wrap(this.expression), "expression.js");
     if (result.error) {
       const failure = this.describe(context, result.error);
@@ -186,7 +215,7 @@ class QuickJsExpression implements ExpressionSandbox {
 
   private async rebuild(): Promise<void> {
     if (this.needsModule) {
-      this.module = await newQuickJSWASMModule();
+      this.module = await newQuickJsInstance();
       this.needsModule = false;
     }
     this.compile();

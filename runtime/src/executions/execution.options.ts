@@ -11,6 +11,8 @@ export interface ExecutionOptions {
   maxValueBytes: number;
   /** Outputs kept for reading back; older ones are evicted and counted in `outputsEvicted`. */
   maxOutputs: number;
+  /** Most bytes (UTF-8 JSON) of outputs kept; past it the oldest are evicted. */
+  maxOutputBytes: number;
   /** Retry hint while the execution is not running (paused, starting), in ms. */
   pausedRetryAfterMs: number;
   /** Period of `metrics`/`progress` events, in ms; 0 turns them off. */
@@ -27,6 +29,7 @@ export const DEFAULT_EXECUTION_OPTIONS: ExecutionOptions = Object.freeze({
   queueMaxBytes: 16 * 1024 * 1024,
   maxValueBytes: 1024 * 1024,
   maxOutputs: 10_000,
+  maxOutputBytes: 16 * 1024 * 1024,
   pausedRetryAfterMs: 1_000,
   metricsIntervalMs: 1_000,
   emissionSampleEvery: 10,
@@ -40,6 +43,7 @@ export const ExecutionOptionsInput = z
     queueMaxBytes: z.number().int().min(1_024).max(256 * 1024 * 1024),
     maxValueBytes: z.number().int().min(16).max(16 * 1024 * 1024),
     maxOutputs: z.number().int().min(0).max(100_000),
+    maxOutputBytes: z.number().int().min(0).max(256 * 1024 * 1024),
     pausedRetryAfterMs: z.number().int().min(1).max(60_000),
     metricsIntervalMs: z.number().int().min(0).max(60_000),
     emissionSampleEvery: z.number().int().min(1).max(1_000_000),
