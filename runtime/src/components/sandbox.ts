@@ -28,11 +28,14 @@ const COMPILE_BUDGET_MS = 2_000;
 
 // The QuickJS WebAssembly code is compiled once per process and instantiated per sandbox: each
 // sandbox gets its own memory (isolation) without paying for compilation again.
-let compiled: Promise<WebAssembly.Module> | null = null;
-function compiledQuickJs(): Promise<WebAssembly.Module> {
+// (The compiler's libs here do not declare the WebAssembly namespace; this is the part used.)
+type CompiledWasm = NonNullable<Exclude<Parameters<typeof newVariant>[1]["wasmModule"], () => unknown>>;
+const wasm = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledWasm> } }).WebAssembly;
+let compiled: Promise<CompiledWasm> | null = null;
+function compiledQuickJs(): Promise<CompiledWasm> {
   compiled ??= (async () => {
     const path = createRequire(import.meta.url).resolve("@jitl/quickjs-wasmfile-release-sync/wasm");
-    return WebAssembly.compile(await readFile(path));
+    return wasm.compile(await readFile(path));
   })();
   return compiled;
 }
