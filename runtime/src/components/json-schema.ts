@@ -16,6 +16,9 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, str
 // long-lived engine does not grow without limit.
 const CACHE_LIMIT = 1_000;
 const cache = new Map<string, { validate: ValidateFunction; schema: JsonSchema }>();
+// Port schemas are long-lived objects checked on every value: remember them by identity too, so
+// the hot path does not re-serialize the schema.
+const byIdentity = new WeakMap<object, ValidateFunction>();
 
 /**
  * Compiles a JSON Schema (draft 2020-12) into a validator, cached by the schema's JSON text.
@@ -23,15 +26,21 @@ const cache = new Map<string, { validate: ValidateFunction; schema: JsonSchema }
  * @throws Error when the schema itself is invalid (unknown keyword, bad `type`, ...).
  */
 export function compileSchema(schema: JsonSchema): ValidateFunction {
+  if (typeof schema === "object") {
+    const known = byIdentity.get(schema);
+    if (known) return known;
+  }
   const key = JSON.stringify(schema);
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
     cache.set(key, hit);
+    if (typeof schema === "object") byIdentity.set(schema, hit.validate);
     return hit.validate;
   }
   const validate = ajv.compile(schema);
   cache.set(key, { validate, schema });
+  if (typeof schema === "object") byIdentity.set(schema, validate);
   if (cache.size > CACHE_LIMIT) {
     const oldest = cache.keys().next().value as string;
     const evicted = cache.get(oldest);
@@ -53,6 +62,7 @@ export function schemaProblem(schema: JsonSchema): string | null {
 
 /** Validates `value` against `schema`; returns the violations (empty when valid). */
 export function validateValue(schema: JsonSchema, value: unknown): ValueIssue[] {
+  if (schema === true) return [];
   const validate = compileSchema(schema);
   if (validate(value)) return [];
   // An `if`/`then` failure is reported twice (the inner error, then "must match then schema"): keep the inner one.

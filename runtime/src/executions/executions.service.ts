@@ -6,51 +6,14 @@ import type { ComponentRegistry } from "../components/manifest.js";
 import type * as schema from "../db/schema.js";
 import { validateGraph, type ValidatedGraph } from "../graphs/graph.validate.js";
 import { Execution, type InjectResult, type InjectTarget, type OutputRecord } from "./execution.js";
-import type { ExecutionError, ExecutionEventMap, ExecutionEventName, StateEvent } from "./execution.events.js";
+import type { ExecutionEventMap, ExecutionEventName, StateEvent } from "./execution.events.js";
 import type { ExecutionMetrics } from "./execution.metrics.js";
-import { ExecutionOptionsInput, type ExecutionOptions } from "./execution.options.js";
-import { assertTransition, EXECUTION_STATES, isTerminal, type ExecutionState } from "./execution.states.js";
+import type { ExecutionOptions } from "./execution.options.js";
+import { assertTransition, isTerminal, type ExecutionState } from "./execution.states.js";
 import type { EngineLogger, ExecutionSnapshot } from "./execution.types.js";
+import { CreateExecutionInput, ListExecutionsInput, type ExecutionView } from "./executions.schemas.js";
 import * as store from "./executions.store.js";
 import { systemClock, type Clock } from "./node-runtime.js";
-
-/** Body of a create request: a graph definition (posted or read from catalog) and options. */
-export const CreateExecutionInput = z.object({
-  graph: z.unknown(),
-  /** Catalog reference of the graph (`graphs/<name>@<version>`), when it came from catalog. */
-  graphRef: z.string().min(1).max(300).optional(),
-  options: ExecutionOptionsInput.optional(),
-});
-export type CreateExecutionInput = z.infer<typeof CreateExecutionInput>;
-
-/** Query of a list request. */
-export const ListExecutionsInput = z.object({
-  state: z.enum(EXECUTION_STATES).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
-});
-export type ListExecutionsInput = z.input<typeof ListExecutionsInput>;
-
-/** What REST and socket callers see of an execution. Times are ISO 8601 UTC. */
-export interface ExecutionView {
-  id: string;
-  orgId: string;
-  state: ExecutionState;
-  graphRef: string | null;
-  createdBy: string;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  error: ExecutionError | null;
-  /** Node ids in execution (topological) order. */
-  order: string[];
-  /** Where values can be injected (`node.port`). */
-  openInputs: string[];
-  /** Where outputs come from (`node.port`). */
-  openOutputs: string[];
-  /** True once input was closed; the execution completes when drained. */
-  inputEnded: boolean;
-}
 
 /** What the service is built from. */
 export interface ExecutionServiceDeps {

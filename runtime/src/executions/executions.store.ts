@@ -1,6 +1,6 @@
 import type { Db } from "@symbia/db";
 import type { Scope } from "@symbia/sys";
-import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import * as schema from "../db/schema.js";
 import { executionCheckpoints, executions } from "../db/schema.js";
 import type { ExecutionState } from "./execution.states.js";
@@ -123,16 +123,6 @@ export async function listLiveExecutionsAcrossOrgs(db: RuntimeDb): Promise<Execu
     .from(executions)
     .where(inArray(executions.state, [...LIVE_STATES]))
     .orderBy(executions.createdAt, executions.id);
-}
-
-/** Counts the scope's executions by state (for readiness and tests). */
-export async function countExecutions(db: RuntimeDb, scope: TenantScope): Promise<Record<string, number>> {
-  const rows = await db
-    .select({ state: executions.state, n: sql<number>`count(*)::int` })
-    .from(executions)
-    .where(eq(executions.orgId, scope.orgId))
-    .groupBy(executions.state);
-  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
 
 function encodeCursor(row: ExecutionRow): string {
