@@ -55,6 +55,7 @@ export abstract class ExecutionFlow implements NodeHost {
   protected readonly outputBuffer: OutputBuffer;
   protected detached = false;
   protected avgInputMs = 0;
+  protected sliceStartedAt = 0;
   protected startedAt: number | null = null;
   protected endedAt: number | null = null;
   protected ticker: unknown = null;
@@ -211,17 +212,12 @@ export abstract class ExecutionFlow implements NodeHost {
   // queued input in; when input has ended and all is drained, flush nodes in order and complete.
   protected async pump(): Promise<void> {
     this.pumping = true;
+    this.sliceStartedAt = performance.now();
     try {
       let inputStartedAt: number | null = null;
-      let sliceStartedAt = performance.now();
-      while (this.currentState === "running" && !this.detached) {
-        if (performance.now() - sliceStartedAt > SLICE_MS) {
-          await yieldToEventLoop();
-          sliceStartedAt = performance.now();
-          continue;
-        }
+      while (this.flowing()) {
         if (this.inboxTotal > 0) {
-          await this.processNext();
+          await this.drain();
           continue;
         }
         if (inputStartedAt !== null) {
@@ -229,6 +225,7 @@ export abstract class ExecutionFlow implements NodeHost {
           this.avgInputMs = this.avgInputMs === 0 ? took : this.avgInputMs * 0.8 + took * 0.2;
           inputStartedAt = null;
         }
+        if (await this.yieldIfLong()) continue;
         const input = this.queue.shift();
         if (input) {
           inputStartedAt = performance.now();
@@ -244,6 +241,28 @@ export abstract class ExecutionFlow implements NodeHost {
       this.pumping = false;
       this.wakeIdle();
     }
+  }
+
+  protected flowing(): boolean {
+    return this.currentState === "running" && !this.detached;
+  }
+
+  // Processes inbox values, first node in topological order first, until none is left or the
+  // flow stops (pause, end, detach).
+  protected async drain(): Promise<void> {
+    while (this.inboxTotal > 0 && this.flowing()) {
+      if (await this.yieldIfLong()) continue;
+      await this.processNext();
+    }
+  }
+
+  // Lets timers and I/O in after SLICE_MS of continuous work; true when it yielded (the caller
+  // then re-checks the state, which may have changed meanwhile).
+  protected async yieldIfLong(): Promise<boolean> {
+    if (performance.now() - this.sliceStartedAt <= SLICE_MS) return false;
+    await yieldToEventLoop();
+    this.sliceStartedAt = performance.now();
+    return true;
   }
 
   protected async processNext(): Promise<void> {
@@ -269,17 +288,17 @@ export abstract class ExecutionFlow implements NodeHost {
 
   protected async finish(): Promise<void> {
     for (const node of this.nodes.values()) {
-      while (this.inboxTotal > 0 && this.currentState === "running") await this.processNext();
-      if (this.currentState !== "running") return;
+      await this.drain();
+      if (!this.flowing()) return;
       try {
         await node.instance?.flush?.();
       } catch (error) {
         this.nodeFailed(node, error, undefined);
       }
     }
-    while (this.inboxTotal > 0 && this.currentState === "running") await this.processNext();
+    await this.drain();
     // New input cannot arrive (ending), but a pause during a flush leaves work for resume.
-    if (this.currentState === "running" && this.inboxTotal === 0 && this.queue.depth === 0) this.transition("completed");
+    if (this.flowing() && this.inboxTotal === 0 && this.queue.depth === 0) this.transition("completed");
   }
 
   protected nodeFailed(node: NodeRuntime, error: unknown, message: Message | undefined): void {

@@ -341,4 +341,29 @@ describe("snapshot and restore (in memory)", () => {
     expect(second.outputs().map((o) => o.value)).toEqual([["a", "b", "c"], ["d", "e"]]);
     expect(second.metrics().inputsAccepted).toBe(5);
   });
+
+  it("puts a value in flight back in its inbox and keeps delayed values with their due times", async () => {
+    const clock = new ManualClock();
+    const graph = single("delay", { ms: 100, maxPending: 1 });
+    const first = await startExecution(graph, { clock });
+    first.inject({ node: "in" }, 1);
+    await clock.advance(40);
+    first.inject({ node: "in" }, 2); // waits inside the node for room: in flight
+    await settle();
+    const snapshot = JSON.parse(JSON.stringify(first.snapshot()));
+    first.cancel();
+    expect(snapshot.nodes.in.pending).toEqual([{ value: 1, due: clock.time + 60 }]);
+    expect(snapshot.inboxes).toEqual({ in: [{ port: "in", value: 2 }] });
+    expect(snapshot.counters.nodes.in.messagesIn).toBe(1);
+
+    const second = await startExecution(graph, { clock, restore: snapshot });
+    await clock.advance(59);
+    expect(second.outputs()).toEqual([]);
+    await clock.advance(1);
+    expect(second.outputs().map((o) => o.value)).toEqual([1]);
+    await clock.advance(100);
+    expect(second.outputs().map((o) => o.value)).toEqual([1, 2]);
+    expect(second.metrics().nodes[0]).toMatchObject({ messagesIn: 2, messagesOut: 2 });
+    second.cancel();
+  });
 });

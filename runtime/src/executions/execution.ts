@@ -182,11 +182,15 @@ export class Execution extends ExecutionFlow {
     const states: Record<string, unknown> = {};
     const counters: Record<string, Record<string, number>> = {};
     for (const node of this.nodes.values()) {
-      const pending = this.inFlight?.node === node.id ? [this.inFlight.message, ...node.inbox] : [...node.inbox];
+      const inFlight = this.inFlight?.node === node.id ? this.inFlight.message : null;
+      const pending = inFlight ? [inFlight, ...node.inbox] : [...node.inbox];
       if (pending.length > 0) inboxes[node.id] = pending;
       const state = node.instance?.checkpoint?.();
       if (state !== undefined) states[node.id] = structuredClone(state);
-      counters[node.id] = node.counters.save();
+      const saved = node.counters.save();
+      // The value in flight goes back to the inbox: it will be counted again when re-received.
+      if (inFlight) saved.messagesIn = (saved.messagesIn ?? 1) - 1;
+      counters[node.id] = saved;
     }
     return {
       format: 1,
