@@ -5,7 +5,7 @@ export {
   AssistantRouteParams, CodeToolInvokeParams, ContextOp, ContextUpdateParams, HandoffCreateParams, LlmInvokeParams, MessageSendParams,
   ServiceCallParams, StateTransitionParams, VarName, WaitParams, WebhookCallParams, WorkspaceCreateParams, WorkspaceDestroyParams,
 } from "./params.js";
-export { checkAction, checkActionList, savedName } from "./validate.js";
+export { checkAction, checkActionList, savedName, validateActions } from "./validate.js";
 export type { ActionCheckScope } from "./validate.js";
 export { executeActions, runAction, runSequence } from "./executor.js";
 export type { ExecutionResult, ActionOutcome } from "./executor.js";

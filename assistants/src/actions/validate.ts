@@ -1,7 +1,9 @@
+import { z } from "zod";
 import { checkCondition } from "../rules/conditions.js";
-import { checkPathRoots, joinPath, parseFieldPath, type FieldRoots, type ValidationIssue } from "../rules/paths.js";
+import { issuesFromZod, type ValidationResult } from "../rules/issues.js";
+import { checkPathRoots, joinPath, parseFieldPath, RULE_ROOTS, type FieldRoots, type ValidationIssue } from "../rules/paths.js";
 import { checkTemplatesDeep, isTemplate } from "../templates/templates.js";
-import { ACTION_LITERAL_KEYS, type Action } from "./schemas.js";
+import { Action, ACTION_LITERAL_KEYS } from "./schemas.js";
 
 /** Where a list of actions is checked: its roots and what earlier actions saved. */
 export interface ActionCheckScope {
@@ -125,4 +127,16 @@ export function checkActionList(actions: readonly Action[], scope: ActionCheckSc
     }
   });
   return added;
+}
+
+/**
+ * Publish-time validation of a list of actions on its own (as a rule's `actions` are checked):
+ * the zod schemas, then {@link checkActionList} with the rule roots. Paths start at `actions`.
+ */
+export function validateActions(input: unknown, scope: Partial<ActionCheckScope> = {}): ValidationResult<Action[]> {
+  const parsed = z.array(Action).min(1).max(50).safeParse(input);
+  if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error.issues, ["actions"]) };
+  const issues: ValidationIssue[] = [];
+  checkActionList(parsed.data, { roots: RULE_ROOTS, vars: true, saved: new Set(), inLoop: false, ...scope }, "actions", issues);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: parsed.data };
 }

@@ -21,8 +21,10 @@ function codeFor(issue: ZodIssue, path: readonly PropertyKey[]): string {
   const inside = (key: string) => path.includes(key);
   if (issue.code === "invalid_value" && last === "operator") return "unknown_operator";
   if (issue.code === "invalid_union" && "note" in issue && issue.note === "No matching discriminator") {
-    if (last === "type" && inside("nodes") && !inside("params")) return "unknown_node_type";
-    if (last === "type") return "unknown_action";
+    // `…actions[i].type` (also `then[i]`, `else[i]`) is an action; `nodes[i].type` a graph node.
+    const container = path[path.length - 3];
+    if (last === "type" && container === "nodes") return "unknown_node_type";
+    if (last === "type" && (container === "actions" || container === "then" || container === "else")) return "unknown_action";
     if (last === "tool") return "unknown_tool";
     if (last === "op") return "unknown_context_op";
   }

@@ -18,7 +18,8 @@ env.unregisterHelper("log");
 env.registerHelper("json", (value: unknown) => JSON.stringify(value ?? null));
 env.registerHelper("default", (value: unknown, fallback: unknown) => (value === undefined || value === null || value === "" ? fallback : value));
 
-const KNOWN_HELPERS = { json: true, default: true, if: true, unless: true, each: true, with: true, lookup: true } as const;
+// `log` is in Handlebars' default known helpers: switching it off makes it an unknown helper (publish-time error).
+const KNOWN_HELPERS = { json: true, default: true, if: true, unless: true, each: true, with: true, lookup: true, log: false } as const;
 const COMPILE_OPTIONS = { strict: true, noEscape: true, knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true } as const;
 
 /** Helpers whose block body is rendered with a different context (`this` changes). */
