@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { validateGraph, type PromptGraphInput } from "./graph.js";
 
-const llm = (id: string, prompt = "{{input.text}}") => ({ id, type: "llm", config: { prompt, respond: false } });
-const msg = (id: string, content: string) => ({ id, type: "message", config: { content } });
+const llm = (id: string, prompt = "{{input.text}}") => ({ id, type: "llm" as const, config: { prompt, respond: false } });
+const msg = (id: string, content: string) => ({ id, type: "message" as const, config: { content } });
 
 function issues(graph: unknown) {
   const result = validateGraph(graph);

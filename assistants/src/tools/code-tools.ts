@@ -3,7 +3,7 @@ import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppError, isAppError } from "@symbia/sys";
 import { z } from "zod";
-import { regexProblem } from "../rules/conditions.js";
+import safeRegex from "safe-regex2";
 import { runInSandbox, probeSandbox, SandboxUnavailableError, type SandboxBind, type SandboxResult } from "./sandbox.js";
 import {
   ToolCall, ToolLimits, type BashOutput, type ToolActor, type ToolAuditRecord, type ToolCallInput, type ToolInvocationResult,
@@ -204,8 +204,13 @@ export class CodeTools {
     if (call.tool === "bash" && !this.options.bashEnabled) throw new AppError("forbidden", "the bash tool is disabled", { reason: "bash_disabled" });
     if (call.tool !== "bash") checkWorkspacePath(call.args.path);
     if (call.tool === "file.search" && call.args.regex) {
-      const problem = regexProblem(call.args.pattern, call.args.ignoreCase ? "i" : "");
-      if (problem) throw new AppError("validation_failed", problem, { reason: "unsafe_regex" });
+      try {
+        new RegExp(call.args.pattern);
+      } catch (error) {
+        throw new AppError("validation_failed", `pattern does not compile: ${(error as Error).message}`, { reason: "invalid_regex" });
+      }
+      // The search runs inside the sandbox under its CPU limit anyway; refusing here gives a clear answer.
+      if (!safeRegex(call.args.pattern)) throw new AppError("validation_failed", "pattern may backtrack catastrophically; rewrite it", { reason: "unsafe_regex" });
     }
     if (call.tool === "file.read" && call.args.maxBytes !== undefined && call.args.maxBytes > this.options.maxReadBytes) {
       throw new AppError("validation_failed", `file.read may return at most ${this.options.maxReadBytes} bytes`);

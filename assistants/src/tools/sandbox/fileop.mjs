@@ -5,9 +5,10 @@
 //
 // Confinement here is the second line of defence (the first: nothing but the workspace, /usr and
 // a private /tmp exists in the sandbox): every path is resolved lexically against /workspace,
-// then with realpath, and refused when it leaves /workspace; writes never follow a symlink in
-// the last component (O_NOFOLLOW) and create folders one at a time, refusing symlinked ones
-// that lead out.
+// then component by component with symlinks followed by hand (a realpath that also refuses a
+// dangling link pointing outside), and refused when it leaves /workspace; writes never follow a
+// symlink in the last component (O_NOFOLLOW). Calls in one workspace are serialized and no
+// process outlives its call, so nothing can swap a link between the check and the open.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -33,20 +34,50 @@ function lexical(p) {
   return resolved;
 }
 
-function realInside(p, original) {
-  let real;
-  try {
-    real = fs.realpathSync(p);
-  } catch (error) {
-    if (error.code === "ENOENT") throw new Refusal("not_found", `no such file or folder: ${original}`);
-    throw error;
+/**
+ * Resolves `abs` (already lexically inside /workspace) one component at a time, following
+ * symlinks by hand so that a link pointing outside is refused even when its target does not
+ * exist here. Missing folders are created when `create` is set; a missing last component is
+ * allowed when `mustExist` is false.
+ */
+function resolveInside(abs, original, { mustExist = true, create = false } = {}) {
+  let parts = path.relative(ROOT, abs).split(path.sep).filter(Boolean);
+  let current = ROOT;
+  let hops = 0;
+  while (parts.length > 0) {
+    const part = parts.shift();
+    const next = path.join(current, part);
+    if (!inside(next)) throw new Refusal("path_escape", `path leaves the workspace: ${original}`);
+    let stat;
+    try {
+      stat = fs.lstatSync(next);
+    } catch (error) {
+      if (error.code !== "ENOENT") throw error;
+      if (create) {
+        fs.mkdirSync(next);
+        current = next;
+        continue;
+      }
+      if (parts.length === 0 && !mustExist) return next;
+      throw new Refusal("not_found", `no such file or folder: ${original}`);
+    }
+    if (stat.isSymbolicLink()) {
+      hops += 1;
+      if (hops > 40) throw new Refusal("invalid_path", `too many symlinks: ${original}`);
+      const target = path.resolve(current, fs.readlinkSync(next));
+      if (!inside(target)) throw new Refusal("path_escape", `path leaves the workspace through a symlink: ${original}`);
+      parts = [...path.relative(ROOT, target).split(path.sep).filter(Boolean), ...parts];
+      current = ROOT;
+      continue;
+    }
+    if (parts.length > 0 && !stat.isDirectory()) throw new Refusal("not_a_folder", `not a folder: ${path.relative(ROOT, next)}`);
+    current = next;
   }
-  if (!inside(real)) throw new Refusal("path_escape", `path leaves the workspace through a symlink: ${original}`);
-  return real;
+  return current;
 }
 
 function read(args) {
-  const real = realInside(lexical(args.path), args.path);
+  const real = resolveInside(lexical(args.path), args.path);
   const fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
     const stat = fs.fstatSync(fd);
@@ -66,33 +97,10 @@ function read(args) {
   }
 }
 
-function ensureParent(target, createDirs, original) {
-  const parts = path.relative(ROOT, path.dirname(target)).split(path.sep).filter(Boolean);
-  let current = ROOT;
-  for (const part of parts) {
-    const next = path.join(current, part);
-    let stat;
-    try {
-      stat = fs.lstatSync(next);
-    } catch (error) {
-      if (error.code !== "ENOENT") throw error;
-      if (!createDirs) throw new Refusal("not_found", `no such folder: ${path.relative(ROOT, next)}`);
-      fs.mkdirSync(next);
-      current = next;
-      continue;
-    }
-    if (stat.isSymbolicLink()) current = realInside(next, original);
-    else if (stat.isDirectory()) current = next;
-    else throw new Refusal("not_a_folder", `not a folder: ${path.relative(ROOT, next)}`);
-    if (!fs.statSync(current).isDirectory()) throw new Refusal("not_a_folder", `not a folder: ${path.relative(ROOT, next)}`);
-  }
-  return current;
-}
-
 function write(args) {
   const target = lexical(args.path);
   if (target === ROOT) throw new Refusal("not_a_file", "cannot write the workspace root");
-  const parent = ensureParent(target, args.createDirs, args.path);
+  const parent = resolveInside(path.dirname(target), args.path, { create: args.createDirs });
   const final = path.join(parent, path.basename(target));
   const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW | (args.append ? fs.constants.O_APPEND : fs.constants.O_TRUNC);
   let fd;
@@ -143,7 +151,7 @@ function walk(start, recursive, visit) {
 }
 
 function list(args) {
-  const real = realInside(lexical(args.path), args.path);
+  const real = resolveInside(lexical(args.path), args.path);
   if (!fs.statSync(real).isDirectory()) throw new Refusal("not_a_folder", `not a folder: ${args.path}`);
   const entries = [];
   let truncated = false;
@@ -165,7 +173,7 @@ function list(args) {
 }
 
 function search(args) {
-  const real = realInside(lexical(args.path), args.path);
+  const real = resolveInside(lexical(args.path), args.path);
   const matcher = args.regex
     ? ((re) => (line) => re.test(line))(new RegExp(args.pattern, args.ignoreCase ? "i" : ""))
     : args.ignoreCase
