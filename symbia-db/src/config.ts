@@ -19,7 +19,8 @@ export interface DatabaseConfig {
 /**
  * Reads a service's database settings from an environment record:
  * `{SERVICE}_DATABASE_URL`, else `DATABASE_URL` → PostgreSQL; neither, or
- * `{SERVICE}_USE_MEMORY_DB=true` → pg-mem; `{SERVICE}_DB_EXPORT_PATH` → memory export file.
+ * `{SERVICE}_USE_MEMORY_DB=true` → pg-mem; `{SERVICE}_DB_EXPORT_PATH` → memory export file;
+ * `{SERVICE}_DB_SCHEMA` → PostgreSQL schema name (default: the service id).
  *
  * The record is passed in (a service's `config.ts` passes `process.env`).
  */
@@ -28,7 +29,9 @@ export function databaseConfigFromEnv(service: ServiceId | string, env: Readonly
   const url = nonEmpty(env[`${prefix}_DATABASE_URL`]) ?? nonEmpty(env.DATABASE_URL);
   const forceMemory = env[`${prefix}_USE_MEMORY_DB`] === "true";
   const exportPath = nonEmpty(env[`${prefix}_DB_EXPORT_PATH`]);
+  const schemaName = nonEmpty(env[`${prefix}_DB_SCHEMA`]);
   return {
+    ...(schemaName !== undefined ? { schemaName } : {}),
     memory: forceMemory || url === undefined,
     ...(url !== undefined ? { url } : {}),
     ...(exportPath !== undefined ? { exportPath } : {}),

@@ -17,6 +17,8 @@ export interface TestDatabaseOptions<TSchema extends Record<string, unknown>> {
 export interface TestDatabase<TSchema extends Record<string, unknown>> extends Database<TSchema> {
   /** The PostgreSQL URL in use, or undefined on pg-mem. */
   readonly url: string | undefined;
+  /** Closes connections (exporting in memory mode) but keeps the schema, for restart tests. */
+  closeConnections(): Promise<void>;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function createTestDatabase<TSchema extends Record<string, unknown>
       migrationsDir: options.migrationsDir,
       config: { memory: true, ...(options.exportPath ? { exportPath: options.exportPath } : {}) },
     });
-    return Object.assign(database, { url: undefined });
+    return Object.assign(database, { url: undefined, closeConnections: database.close.bind(database) });
   }
   const schemaName = testSchemaName(options.service);
   const database = await createDatabase({
@@ -48,6 +50,7 @@ export async function createTestDatabase<TSchema extends Record<string, unknown>
   const close = database.close.bind(database);
   return Object.assign(database, {
     url,
+    closeConnections: close,
     async close() {
       await close();
       await dropSchema(url, schemaName);

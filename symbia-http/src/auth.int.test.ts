@@ -57,6 +57,27 @@ describe("hasEntitlement", () => {
     expect(hasEntitlement({ ...base, entitlements: [], superAdmin: true }, "cap:anything.at_all")).toBe(true);
     expect(hasEntitlement({ ...base, entitlements: [], superAdmin: true, credential: { kind: "api_key", keyId: "k", scopes: ["cap:demo.read"] } }, "cap:demo.write")).toBe(false);
   });
+
+  it("counts an org's entitlements only in that org", () => {
+    const alice = PRINCIPALS.alice!;
+    expect(hasEntitlement(alice, "cap:demo.write", "org-a")).toBe(true);
+    expect(hasEntitlement(alice, "cap:demo.write", "org-b")).toBe(false);
+    expect(hasEntitlement(alice, "cap:demo.write")).toBe(false);
+  });
+});
+
+describe("org-scoped entitlements over HTTP", () => {
+  it("lets a principal write in the org where it is admin and not where it is viewer", async () => {
+    const body = { name: "a", size: 1, owner: { email: "a@example.com" } };
+    expect((await call(`${base}/api/widgets`, { method: "POST", token: "alice", json: body, headers: { "x-org-id": "org-a" } })).status).toBe(201);
+    expect((await call(`${base}/api/widgets`, { method: "POST", token: "alice", json: body, headers: { "x-org-id": "org-b" } })).status).toBe(403);
+  });
+
+  it("lets a service principal act in any org with its own entitlements", async () => {
+    const res = await call(`${base}/api/widgets/w1`, { token: "svc", headers: { "x-org-id": "org-z" } });
+    expect(res.status).toBe(200);
+    expect(res.body.orgId).toBe("org-z");
+  });
 });
 
 describe("rate limits", () => {
@@ -81,6 +102,21 @@ describe("rate limits", () => {
       expect((await call(`${url}/health`)).status).toBe(200);
     } finally {
       await limited.shutdown();
+    }
+  });
+
+  it("counts an org's quota across all its principals", async () => {
+    const fresh = buildDemoServer();
+    const url = await start(fresh);
+    try {
+      const statuses = [];
+      statuses.push((await call(`${url}/api/widgets/w1`, { token: "carol" })).status);
+      statuses.push((await call(`${url}/api/widgets/w1`, { token: "carol-2" })).status);
+      statuses.push((await call(`${url}/api/widgets/w1`, { token: "carol" })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      expect((await call(`${url}/api/widgets/w1`, { token: "bob" })).status).toBe(200);
+    } finally {
+      await fresh.shutdown();
     }
   });
 

@@ -1,4 +1,4 @@
-import { AppError, type Principal, type Scope } from "@symbia/sys";
+import { AppError, entitlementCovers, type Principal, type Scope } from "@symbia/sys";
 import type { Request, RequestHandler } from "express";
 import { currentContext } from "./context.js";
 
@@ -28,8 +28,8 @@ export function authInputOf(req: Request): AuthInput {
   return { headers, ...(req.ip ? { ip: req.ip } : {}), transport: "http" };
 }
 
-/** Decides whether a principal holds an entitlement (`cap:…` or `role:…`) for a request. */
-export type Authorizer = (principal: Principal, entitlement: string) => boolean | Promise<boolean>;
+/** Decides whether a principal holds an entitlement (`cap:…` or `role:…`) in an org. */
+export type Authorizer = (principal: Principal, entitlement: string, orgId: string | undefined) => boolean | Promise<boolean>;
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -42,14 +42,15 @@ declare global {
 }
 
 /**
- * True when `principal` holds `entitlement`: it is in the principal's expanded entitlements (or a
- * `prefix.*` wildcard there covers it), or the principal is super admin; and, for an API key, the
- * key's scopes also cover it (scopes narrow, never widen).
+ * True when `principal` holds `entitlement` in `orgId`: the principal is super admin, or its
+ * platform-wide entitlements cover it, or (with `orgId`) its entitlements in that org do — each
+ * already expanded with role inheritance, `prefix.*` wildcards allowed. For an API key the key's
+ * scopes must also cover it (scopes narrow, never widen).
  */
-export function hasEntitlement(principal: Principal, entitlement: string): boolean {
-  const covers = (granted: string) =>
-    granted === entitlement || granted === "*" || (granted.endsWith(".*") && entitlement.startsWith(granted.slice(0, -1)));
-  const held = principal.superAdmin === true || principal.entitlements.some(covers);
+export function hasEntitlement(principal: Principal, entitlement: string, orgId?: string): boolean {
+  const covers = (granted: string) => entitlementCovers(granted, entitlement);
+  const inOrg = orgId ? principal.orgs.find((o) => o.orgId === orgId) : undefined;
+  const held = principal.superAdmin === true || principal.entitlements.some(covers) || (inOrg?.entitlements.some(covers) ?? false);
   if (!held) return false;
   if (principal.credential.kind === "api_key") return principal.credential.scopes.some(covers);
   return true;
@@ -71,11 +72,15 @@ export function authMiddleware(mode: AuthMode, authenticate: Authenticator | und
   };
 }
 
-/** Middleware answering 403 unless the caller holds `entitlement` (401 when there is no caller). */
+/**
+ * Middleware answering 403 unless the caller holds `entitlement` in the request's org (the org
+ * `X-Org-Id` selects, else the principal's first); 401 when there is no caller.
+ */
 export function entitlementMiddleware(entitlement: string, authorize: Authorizer): RequestHandler {
   return async (req, _res, next) => {
     if (!req.principal) throw new AppError("unauthenticated", "authentication required");
-    if (!(await authorize(req.principal, entitlement))) {
+    const orgId = req.principal.orgs.length || req.get("x-org-id") ? resolveOrg(req.principal, req.get("x-org-id")?.trim() || undefined) : undefined;
+    if (!(await authorize(req.principal, entitlement, orgId))) {
       throw new AppError("forbidden", `missing entitlement ${entitlement}`, { entitlement });
     }
     next();
@@ -85,7 +90,7 @@ export function entitlementMiddleware(entitlement: string, authorize: Authorizer
 /**
  * The tenant scope of a request (ARCHITECTURE §4, "Tenancy"): the org comes from the verified
  * principal; an `X-Org-Id` header selects one of the principal's orgs (any org for the super
- * admin). Without the header, the principal's first org is used.
+ * admin and for service principals). Without the header, the principal's first org is used.
  *
  * @throws AppError `unauthenticated` without a principal; `forbidden` when `X-Org-Id` names an org
  * the principal does not belong to, or the principal belongs to none.
@@ -102,11 +107,12 @@ export function scopeOf(req: Request): Scope {
 
 /**
  * The org a principal acts in, given an optional requested org id (same rules as {@link scopeOf};
- * also used by socket handlers).
+ * also used by socket handlers). The super admin and service principals (which serve every
+ * tenant) may act in any org, with their own entitlements.
  */
 export function resolveOrg(principal: Principal, requested: string | undefined): string {
   if (requested) {
-    if (principal.superAdmin || principal.orgs.some((o) => o.orgId === requested)) return requested;
+    if (principal.superAdmin || principal.type === "service" || principal.orgs.some((o) => o.orgId === requested)) return requested;
     throw new AppError("forbidden", "not a member of the requested organization");
   }
   const first = principal.orgs[0];

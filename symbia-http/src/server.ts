@@ -55,6 +55,8 @@ export interface CreateServerOptions {
   logger?: Logger;
   /** OpenAPI tag descriptions. */
   tags?: { name: string; description?: string }[];
+  /** Extra app-wide middleware run before the routers (cookie parsing, for example). */
+  middleware?: RequestHandler[];
 }
 
 /** Phases of shutdown that hooks can join (ARCHITECTURE §4 "Shutdown"). */
@@ -100,7 +102,7 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
   const { config, service } = options;
   const logger = options.logger ?? createLogger({ service, level: config.logLevel });
   const metrics = createHttpMetrics(service);
-  const authorize = options.authorize ?? ((principal, entitlement) => hasEntitlement(principal, entitlement));
+  const authorize: Authorizer = options.authorize ?? ((principal, entitlement, orgId) => hasEntitlement(principal, entitlement, orgId));
   const app = express();
   const httpServer = createHttpServer(app);
   app.set("etag", false);
@@ -143,6 +145,8 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
     }),
   );
   app.use(express.json({ limit: config.bodyLimitBytes }));
+  // RFC 7662 introspection and OAuth-style clients send form bodies.
+  app.use(express.urlencoded({ extended: false, limit: config.bodyLimitBytes }));
 
   const serverLimiter = config.rateLimit.points > 0 ? memoryLimiter(config.rateLimit, `${service}:server`) : null;
   const routeLimiters = new Map<string, ReturnType<typeof memoryLimiter>>();
@@ -150,6 +154,7 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
     auth: (mode: Parameters<typeof authMiddleware>[0]): RequestHandler[] => [
       authMiddleware(mode, options.authenticate),
       ...(serverLimiter ? [rateLimitMiddleware(serverLimiter, config.rateLimit.points, (req) => rateLimitKey(req))] : []),
+      orgRateLimit,
     ],
     entitlement: (entitlement: string) => entitlementMiddleware(entitlement, authorize),
     rateLimit: (limit: { points: number; durationSeconds: number; key?: "ip" | "principal" }, route: string) => {
@@ -157,6 +162,22 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
       if (!limiter) routeLimiters.set(route, (limiter = memoryLimiter(limit, `${service}:${route}`)));
       return rateLimitMiddleware(limiter, limit.points, (req) => rateLimitKey(req, limit.key ?? "ip"));
     },
+  };
+
+  // Tenant quotas: an org that sets a rate limit (carried in its members' tokens) is counted as a
+  // whole, across all its principals and keys, on top of the per-principal limit.
+  const orgLimiters = new Map<string, ReturnType<typeof memoryLimiter>>();
+  const orgRateLimit: RequestHandler = (req, res, next) => {
+    const principal = req.principal;
+    if (!principal) return next();
+    const requested = req.get("x-org-id")?.trim();
+    const membership = requested ? principal.orgs.find((o) => o.orgId === requested) : principal.orgs[0];
+    const limit = membership?.rateLimit;
+    if (!limit || limit.points <= 0) return next();
+    const id = `${limit.points}/${limit.durationSeconds}`;
+    let limiter = orgLimiters.get(id);
+    if (!limiter) orgLimiters.set(id, (limiter = memoryLimiter(limit, `${service}:org:${id}`)));
+    return rateLimitMiddleware(limiter, limit.points, () => `org:${membership!.orgId}`)(req, res, next);
   };
 
   const systemRouter = buildSystemRouter();
@@ -168,6 +189,7 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
   );
   const llmsTxt = toLlmsTxt(openapi);
   const llmsFullTxt = toLlmsFullTxt(openapi);
+  for (const handler of options.middleware ?? []) app.use(handler);
   for (const router of allRouters) app.use(router.options.basePath || "/", router.build(hooksForMount));
   app.use(notFoundHandler);
   const handleError = errorHandler(logger);

@@ -1,7 +1,7 @@
 import { AppError, type ErrorEnvelope, type Principal } from "@symbia/sys";
 import type { Server as SocketServer, Socket } from "socket.io";
 import { z } from "zod";
-import type { AuthInput, Authenticator, Authorizer } from "./auth.js";
+import { resolveOrg, type AuthInput, type Authenticator, type Authorizer } from "./auth.js";
 import { newSpanId, newTraceId, parseTraceparent, runWithContext, sanitizeTraceId } from "./context.js";
 import { errorResponse, issuesFromZod, validationError } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -137,7 +137,9 @@ export function attachSocketHandlers(io: SocketServer, setup: SocketSetup): void
     }
     if (definition.entitlement) {
       if (!ctx.principal) throw new AppError("unauthenticated", "authentication required");
-      if (!(await setup.authorize(ctx.principal, definition.entitlement))) {
+      const requested = (payload as { orgId?: unknown } | null)?.orgId ?? (ctx.socket.handshake.auth as { orgId?: unknown } | undefined)?.orgId;
+      const orgId = ctx.principal.orgs.length || typeof requested === "string" ? resolveOrg(ctx.principal, typeof requested === "string" ? requested : undefined) : undefined;
+      if (!(await setup.authorize(ctx.principal, definition.entitlement, orgId))) {
         throw new AppError("forbidden", `missing entitlement ${definition.entitlement}`, { entitlement: definition.entitlement });
       }
     }

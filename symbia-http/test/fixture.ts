@@ -11,9 +11,28 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
 
 /** Principals the test authenticator knows, by bearer token. */
 export const PRINCIPALS: Record<string, Principal> = {
-  alice: { id: "u-alice", type: "user", entityId: "ent_alice", orgs: [{ orgId: "org-a", role: "admin" }, { orgId: "org-b", role: "member" }], entitlements: ["cap:demo.read", "cap:demo.write"], credential: { kind: "token" } },
-  bob: { id: "u-bob", type: "user", entityId: "ent_bob", orgs: [{ orgId: "org-c", role: "member" }], entitlements: ["cap:demo.read"], credential: { kind: "token" } },
-  "sk_alice_readonly": { id: "u-alice", type: "user", entityId: "ent_alice", orgs: [{ orgId: "org-a", role: "admin" }], entitlements: ["cap:demo.read", "cap:demo.write"], credential: { kind: "api_key", keyId: "k1", scopes: ["cap:demo.read"] } },
+  alice: {
+    id: "u-alice", type: "user", entityId: "ent_alice",
+    orgs: [{ orgId: "org-a", role: "admin", entitlements: ["cap:demo.read", "cap:demo.write"] }, { orgId: "org-b", role: "viewer", entitlements: ["cap:demo.read"] }],
+    entitlements: [], credential: { kind: "token" },
+  },
+  bob: { id: "u-bob", type: "user", entityId: "ent_bob", orgs: [{ orgId: "org-c", role: "member", entitlements: ["cap:demo.read"] }], entitlements: [], credential: { kind: "token" } },
+  "sk_alice_readonly": {
+    id: "u-alice", type: "user", entityId: "ent_alice",
+    orgs: [{ orgId: "org-a", role: "admin", entitlements: ["cap:demo.read", "cap:demo.write"] }],
+    entitlements: [], credential: { kind: "api_key", keyId: "k1", scopes: ["cap:demo.read"] },
+  },
+  carol: {
+    id: "u-carol", type: "user", entityId: "ent_carol",
+    orgs: [{ orgId: "org-q", role: "member", entitlements: ["cap:demo.read"], rateLimit: { points: 2, durationSeconds: 60 } }],
+    entitlements: [], credential: { kind: "token" },
+  },
+  "carol-2": {
+    id: "u-carol2", type: "user", entityId: "ent_carol2",
+    orgs: [{ orgId: "org-q", role: "member", entitlements: ["cap:demo.read"], rateLimit: { points: 2, durationSeconds: 60 } }],
+    entitlements: [], credential: { kind: "token" },
+  },
+  svc: { id: "service:messaging", type: "service", entityId: "ent_svc", orgs: [], entitlements: ["cap:demo.read"], credential: { kind: "token" } },
 };
 
 /**

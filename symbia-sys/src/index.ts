@@ -4,4 +4,15 @@ export { ERROR_CODES, AppError, isAppError } from "./errors.js";
 export type { ErrorCode, ErrorEnvelope } from "./errors.js";
 export { ORG_ROLES } from "./principals.js";
 export type { Principal, PrincipalType, OrgRole, OrgMembership, Scope } from "./principals.js";
-export { CAPABILITIES, ROLES, isCapability, isRole } from "./capabilities.js";
+export {
+  CAPABILITIES,
+  ROLES,
+  ROLE_CAPABILITIES,
+  ROLE_PARENTS,
+  ALL_CAPABILITIES,
+  isCapability,
+  isRole,
+  orgRoleEntitlement,
+  expandEntitlements,
+  entitlementCovers,
+} from "./capabilities.js";

@@ -6,10 +6,18 @@ export const ORG_ROLES = ["owner", "admin", "member", "viewer"] as const;
 /** One of {@link ORG_ROLES}. */
 export type OrgRole = (typeof ORG_ROLES)[number];
 
-/** A principal's membership of one organization. */
+/** A principal's standing in one organization. */
 export interface OrgMembership {
   orgId: string;
-  role: OrgRole;
+  /** The member's role; agents have none (their capabilities are listed explicitly). */
+  role?: OrgRole;
+  /**
+   * Expanded entitlements held in this org: the role's capabilities (see `expandEntitlements`)
+   * plus explicit grants, or an agent's declared capabilities.
+   */
+  entitlements: string[];
+  /** Per-org rate limit (requests per window), when the org sets one. */
+  rateLimit?: { points: number; durationSeconds: number };
 }
 
 /**
@@ -24,11 +32,14 @@ export interface Principal {
   entityId: string;
   /** Display name or agent id, for logs and UIs. */
   name?: string;
-  /** Organizations the principal belongs to, with its role in each. */
+  /** Organizations the principal belongs to, with its role and entitlements in each. */
   orgs: OrgMembership[];
-  /** Expanded entitlements: `cap:<service>.<action>` and `role:<name>` strings. */
+  /**
+   * Platform-wide expanded entitlements that hold in every org (a service principal's
+   * capabilities, for example): `cap:<service>.<action>` and `role:<name>` strings.
+   */
   entitlements: string[];
-  /** True for the platform's super admin (sees every org). */
+  /** True for the platform's super admin (acts in every org, holds every entitlement). */
   superAdmin?: boolean;
   /** How the caller authenticated. */
   credential: { kind: "token"; tokenId?: string } | { kind: "api_key"; keyId: string; scopes: string[] };

@@ -39,3 +39,14 @@ describe("entitlement names", () => {
     expect(isRole("admin")).toBe(false);
   });
 });
+
+describe("expandEntitlements", () => {
+  it("inherits downward: an org admin holds member and viewer capabilities, not owner ones", async () => {
+    const { expandEntitlements } = await import("./index.js");
+    const admin = expandEntitlements(["role:org:admin"]);
+    expect(admin).toEqual(expect.arrayContaining(["role:org:admin", "role:org:member", "role:org:viewer", "cap:catalog.publish", "cap:messaging.send", "cap:messaging.read"]));
+    expect(admin).not.toContain("cap:identity.orgs.admin");
+    expect(expandEntitlements(["role:org:viewer"])).not.toContain("cap:messaging.send");
+    expect(expandEntitlements(["cap:x.y", "cap:x.y"])).toEqual(["cap:x.y"]);
+  });
+});

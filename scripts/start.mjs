@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// `npm start` / `./start.sh`: starts every Symbia service natively, in dependency order, on pg-mem
+// by default (PostgreSQL when DATABASE_URL is set), waiting for each /health/ready; prints where
+// everything runs; Ctrl-C stops all of them cleanly (memory state is exported on the way out).
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import dotenv from "dotenv";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values: flags } = parseArgs({
+  options: {
+    new: { type: "boolean", default: false },
+    "skip-admin": { type: "boolean", default: false },
+    rebuild: { type: "boolean", default: false },
+    docker: { type: "boolean", default: false },
+    yes: { type: "boolean", short: "y", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (flags.help) {
+  process.stdout.write(`Usage: npm start -- [--new] [--skip-admin] [--rebuild] [--docker] [-y]
+  --new         start from empty state (asks for confirmation unless -y)
+  --skip-admin  do not create the first super admin
+  --rebuild     rebuild the website before starting
+  --docker      run the stack with docker compose instead (needs a Docker engine)
+`);
+  process.exit(0);
+}
+
+// Start tiers (ARCHITECTURE §1). The table is @symbia/sys's; kept literal here so the launcher
+// runs before anything is compiled.
+const SERVICES = [
+  ["identity", "Identity", 5001], ["logging", "Logging", 5002], ["network", "Network", 5054],
+  ["catalog", "Catalog", 5003], ["messaging", "Messaging", 5005], ["integrations", "Integrations", 5007],
+  ["assistants", "Assistants", 5004], ["runtime", "Runtime", 5006], ["models", "Models", 5008],
+];
+const TIERS = [["identity", "logging", "network"], ["catalog", "messaging", "integrations"], ["assistants", "runtime", "models"]];
+
+if (flags.docker) {
+  const child = spawn("docker", ["compose", "up", "-d"], { cwd: root, stdio: "inherit" });
+  child.on("exit", (code) => process.exit(code ?? 1));
+} else {
+  await main();
+}
+
+async function main() {
+  const envPath = join(root, ".env");
+  ensureSecrets(envPath);
+  const fileEnv = dotenv.parse(readFileSync(envPath));
+  const env = { ...fileEnv, ...process.env };
+  const dataDir = join(root, ".symbia", "data");
+
+  if (flags.new) {
+    const ok = flags.yes || (process.stdin.isTTY && (await ask("Delete all local state in .symbia/data and start empty? [y/N] ")).toLowerCase().startsWith("y"));
+    if (!ok) {
+      process.stdout.write("Keeping the existing state.\n");
+    } else {
+      rmSync(dataDir, { recursive: true, force: true });
+      process.stdout.write("Local state removed.\n");
+    }
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const memory = !env.DATABASE_URL;
+
+  const present = SERVICES.filter(([id]) => existsSync(join(root, id, "src", "index.ts")));
+  const running = new Map();
+  let stopping = false;
+  const stopAll = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\nStopping ${running.size} services…\n`);
+    // Reverse start order: dependents first.
+    const children = [...running.values()].reverse();
+    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once("exit", r)) : undefined)));
+    const failed = children.filter((c) => c.exitCode !== 0 && c.signalCode === null);
+    process.stdout.write(failed.length ? `${failed.length} services exited with errors.\n` : "All services stopped cleanly.\n");
+    process.exit(failed.length ? 1 : signal === "error" ? 1 : 0);
+  };
+  process.on("SIGINT", () => void stopAll("SIGINT"));
+  process.on("SIGTERM", () => void stopAll("SIGTERM"));
+
+  for (const tier of TIERS) {
+    const batch = present.filter(([id]) => tier.includes(id));
+    await Promise.all(
+      batch.map(async ([id, name, port]) => {
+        const prefix = id.toUpperCase();
+        const childEnv = {
+          ...env,
+          [`${prefix}_PORT`]: String(env[`${prefix}_PORT`] ?? port),
+          ...(memory && !env[`${prefix}_DB_EXPORT_PATH`] ? { [`${prefix}_DB_EXPORT_PATH`]: join(dataDir, `${id}.json`) } : {}),
+          ...(id === "models" && !env.MODELS_DIR ? { MODELS_DIR: join(root, ".symbia", "models") } : {}),
+        };
+        const child = spawn(process.execPath, ["--import", "tsx", join(root, id, "src", "index.ts")], { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+        running.set(id, child);
+        const logFile = join(root, ".symbia", "logs", `${id}.log`);
+        mkdirSync(dirname(logFile), { recursive: true });
+        writeFileSync(logFile, "");
+        const append = (chunk) => writeFileSync(logFile, chunk, { flag: "a" });
+        child.stdout.on("data", append);
+        child.stderr.on("data", append);
+        child.once("exit", (code, sig) => {
+          if (!stopping) {
+            process.stderr.write(`${name} exited (${sig ?? code}); see .symbia/logs/${id}.log\n`);
+            void stopAll("error");
+          }
+        });
+        await waitReady(`http://127.0.0.1:${childEnv[`${prefix}_PORT`]}`, name);
+      }),
+    );
+  }
+
+  if (running.has("identity")) await ensureAdmin(env, `http://127.0.0.1:${env.IDENTITY_PORT ?? 5001}`);
+
+  process.stdout.write(`\nSymbia Stack is running on ${memory ? "pg-mem (state saved to .symbia/data on exit)" : "PostgreSQL"}\n\n`);
+  const rows = present.map(([id, name, port]) => [name, `http://127.0.0.1:${env[`${id.toUpperCase()}_PORT`] ?? port}`, `.symbia/logs/${id}.log`]);
+  const width = [14, 26];
+  process.stdout.write(`${"service".padEnd(width[0])}${"url".padEnd(width[1])}log\n`);
+  for (const [a, b, c] of rows) process.stdout.write(`${a.padEnd(width[0])}${b.padEnd(width[1])}${c}\n`);
+  const missing = SERVICES.filter(([id]) => !present.some(([p]) => p === id)).map(([, name]) => name);
+  if (missing.length) process.stdout.write(`\nNot built yet in this checkout: ${missing.join(", ")}\n`);
+  process.stdout.write("\nPress Ctrl-C to stop.\n");
+}
+
+/** Generates the stack's secrets once into .env (mode 0600); never a default in code. */
+function ensureSecrets(envPath) {
+  const existing = existsSync(envPath) ? dotenv.parse(readFileSync(envPath)) : {};
+  const wanted = {
+    SESSION_SECRET: () => randomBytes(32).toString("hex"),
+    NETWORK_HASH_SECRET: () => randomBytes(32).toString("hex"),
+    CREDENTIAL_ENCRYPTION_KEY: () => randomBytes(32).toString("hex"),
+    ...Object.fromEntries(SERVICES.map(([id]) => [`${id.toUpperCase()}_SERVICE_SECRET`, () => randomBytes(24).toString("hex")])),
+  };
+  const added = Object.entries(wanted).filter(([k]) => !existing[k]).map(([k, make]) => `${k}=${make()}`);
+  if (added.length) {
+    const header = existsSync(envPath) ? "" : "# Generated by npm start: secrets of this installation. Keep private.\n";
+    writeFileSync(envPath, `${header}${added.join("\n")}\n`, { flag: "a", mode: 0o600 });
+  }
+  chmodSync(envPath, 0o600);
+}
+
+async function waitReady(base, name, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${name} was not ready at ${base} within ${timeoutMs / 1000} s`);
+}
+
+async function ask(question, { silent = false } = {}) {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  if (silent) {
+    const write = rl._writeToOutput?.bind(rl);
+    rl._writeToOutput = (s) => (s.includes(question) ? write?.(s) : undefined);
+  }
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+    if (silent) process.stdout.write("\n");
+  }
+}
+
+/** First run: create the super admin from a prompt (or say how, when not interactive). */
+async function ensureAdmin(env, identityUrl) {
+  const { needsAdmin } = await (await fetch(`${identityUrl}/api/auth/setup`)).json();
+  if (!needsAdmin) return;
+  if (flags["skip-admin"]) {
+    process.stdout.write("\nNo admin yet (--skip-admin). The first account registered becomes super admin.\n");
+    return;
+  }
+  if (!process.stdin.isTTY) {
+    process.stdout.write("\nNo admin yet. Set SYMBIA_ADMIN_EMAIL and SYMBIA_ADMIN_PASSWORD (and restart), or register the first account: it becomes super admin.\n");
+    return;
+  }
+  process.stdout.write("\nFirst run: create the super admin.\n");
+  for (;;) {
+    const email = await ask("  email: ");
+    const name = (await ask("  name [Administrator]: ")) || "Administrator";
+    const orgName = (await ask("  organization [Symbia]: ")) || "Symbia";
+    const password = await ask("  password (12+ characters): ", { silent: true });
+    const res = await fetch(`${identityUrl}/api/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, name, password, orgName }) });
+    if (res.status === 201) {
+      process.stdout.write(`  Super admin ${email} created with organization ${orgName}.\n`);
+      return;
+    }
+    const body = await res.json().catch(() => ({}));
+    process.stdout.write(`  ${body.error?.message ?? `failed (${res.status})`}; try again.\n`);
+  }
+}
