@@ -249,6 +249,26 @@ describe("onError policies", () => {
     expect(result.status).toBe("completed");
   });
 
+  it("cancelling during a retry backoff ends the run as cancelled and records the action so", async () => {
+    const controller = new AbortController();
+    const pending = run([{ type: "message.send", params: { content: "a" }, onError: { policy: "retry", count: 2, backoffMs: 60_000 } }], { behaviours: failing, signal: controller.signal, sleep: defaultSleep });
+    setTimeout(() => controller.abort(), 20);
+    const { result, records, recorder } = await pending;
+    expect(result.status).toBe("cancelled");
+    expect(recorder.calls).toHaveLength(1);
+    expect(records.map((r) => [r.status, r.attempts])).toEqual([["cancelled", 1]]);
+  });
+
+  it("a failing onRecord is not an action failure to retry: it propagates", async () => {
+    const recorder = recordingEffects();
+    await expect(
+      executeActions(actions([{ type: "message.send", params: { content: "a" }, onError: { policy: "retry", count: 3 } }]), base, {
+        effects: recorder.effects, onRecord: () => { throw new Error("run log unavailable"); },
+      }),
+    ).rejects.toThrow("run log unavailable");
+    expect(recorder.calls).toHaveLength(1);
+  });
+
   it("a non-retryable error skips the retries", async () => {
     const { recorder, result } = await run([{ type: "message.send", params: { content: "a" }, onError: { policy: "retry", count: 5 } }], {
       behaviours: { "messaging.send": () => { throw new AppError("forbidden", "not a participant"); } },
@@ -320,12 +340,13 @@ describe("code tools actions", () => {
         { type: "code.tool.invoke", params: { tool: "bash", workspace: "{{vars.workspace.id}}", args: { command: "wc -c", stdin: "{{message.content}}" }, saveAs: "count" } },
         { type: "workspace.destroy", params: { workspace: "{{vars.workspace.id}}" } },
       ],
-      { actor: { principalId: "ent_assistant", runId: "run_t" }, behaviours: { "tools.invoke": () => ({ tool: "bash", output: { exitCode: 0, stdout: "15\n" }, audit: { id: "aud_7" } }) } },
+      { actor: { principalId: "ent_assistant" }, behaviours: { "tools.invoke": () => ({ tool: "bash", output: { exitCode: 0, stdout: "15\n" }, audit: { id: "aud_7" } }) } },
     );
     expect(result.status).toBe("completed");
     const ws = "ws_000000000000000000000001";
-    expect(recorder.of("tools.createWorkspace")[0]!.request).toEqual({ label: "for conv_1", actor: { principalId: "ent_assistant", runId: "run_t" } });
-    expect(recorder.of("tools.invoke")[0]!.request).toEqual({ workspaceId: ws, call: { tool: "bash", args: { command: "wc -c", stdin: "I want a refund" } }, actor: { principalId: "ent_assistant", runId: "run_t" } });
+    const actor = { principalId: "ent_assistant", runId: "run_t", conversationId: "conv_1" };
+    expect(recorder.of("tools.createWorkspace")[0]!.request).toEqual({ label: "for conv_1", actor });
+    expect(recorder.of("tools.invoke")[0]!.request).toEqual({ workspaceId: ws, call: { tool: "bash", args: { command: "wc -c", stdin: "I want a refund" } }, actor });
     expect(result.vars["count"]).toEqual({ exitCode: 0, stdout: "15\n", auditId: "aud_7" });
     expect(recorder.of("tools.destroyWorkspace")[0]!.request).toMatchObject({ workspaceId: ws });
   });

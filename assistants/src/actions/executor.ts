@@ -125,29 +125,29 @@ export async function runAction(action: Action, run: Run, frame: Frame, path: st
   for (;;) {
     attempt += 1;
     throwIfAborted(signal);
+    let output: unknown;
     try {
-      const output = await withTimeout(action.timeoutMs, signal, async (attemptSignal) => {
+      output = await withTimeout(action.timeoutMs, signal, async (attemptSignal) => {
         rendered = renderDeep(action.params, run.scope(frame), ACTION_LITERAL_KEYS[action.type]);
         const context = { params: rendered, run, frame, path, signal: attemptSignal, attempt } as HandlerContext<ActionType>;
         if (action.type === "parallel" || action.type === "loop" || action.type === "condition") return runNested(action, context as never);
         const handler = EFFECT_HANDLERS[action.type] as (context: HandlerContext<ActionType>) => Promise<unknown>;
         return handler(context);
       });
-      const saveAs = (action.params as { saveAs?: string }).saveAs;
-      if (saveAs !== undefined) run.vars[saveAs] = output;
-      await run.record(recordOf(action, path, "succeeded", attempt, startedAt, started, rendered, { output }));
-      return { ok: true, output };
     } catch (caught) {
-      if (signal.aborted) {
+      const cancelled = async (): Promise<never> => {
         await run.record(recordOf(action, path, "cancelled", attempt, startedAt, started, rendered, {}));
         throw caught instanceof RunCancelled ? caught : new RunCancelled(signal.reason);
-      }
+      };
+      if (signal.aborted) return cancelled();
       // Only the attempt's own timeout aborts an attempt while the run goes on.
       const error = caught instanceof RunCancelled ? new ActionError("timeout", "the action was aborted by its timeout", true) : toActionError(caught);
       if (policy.policy === "retry" && error.retryable && attempt <= policy.count) {
-        await run.sleep(retryDelayMs(policy, attempt), signal).catch((sleepError: unknown) => {
-          throw sleepError instanceof RunCancelled ? sleepError : new RunCancelled(signal.reason);
-        });
+        try {
+          await run.sleep(retryDelayMs(policy, attempt), signal);
+        } catch {
+          return cancelled();
+        }
         continue;
       }
       const final = policy.policy === "retry" ? policy.then : policy.policy;
@@ -156,6 +156,11 @@ export async function runAction(action: Action, run: Run, frame: Frame, path: st
       if (final === "continue") return { ok: false, error };
       throw caught instanceof ActionFailure ? new ActionFailure(caught.path, caught.cause) : new ActionFailure(path, error);
     }
+    // Outside the try: a failing onRecord is not an action failure to retry; it propagates.
+    const saveAs = (action.params as { saveAs?: string }).saveAs;
+    if (saveAs !== undefined) run.vars[saveAs] = output;
+    await run.record(recordOf(action, path, "succeeded", attempt, startedAt, started, rendered, { output }));
+    return { ok: true, output };
   }
 }
 
@@ -187,6 +192,8 @@ export async function runSequence(actions: readonly Action[], run: Run, frame: F
  * Never throws for an action failure or a cancel: the result says `failed` / `cancelled`, where
  * and why, and carries every record. `onRecord` is awaited after every action (run log,
  * checkpoint).
+ *
+ * @throws whatever `onRecord` throws (the run stops there).
  */
 export async function executeActions(actions: readonly Action[], input: ActionScopeInput, options: ExecuteOptions): Promise<ExecutionResult> {
   const run = new Run(input, options);

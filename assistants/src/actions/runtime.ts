@@ -49,7 +49,7 @@ export interface ExecuteOptions {
   effects: ActionEffects;
   /** Prefix of every idempotency key (default: a random id). */
   runId?: string;
-  /** Who acts: recorded by the code tools' audit. */
+  /** Who acts (recorded by the code tools' audit); `runId` and `conversationId` default to the run's. */
   actor?: ToolActor;
   signal?: AbortSignal;
   /** Waits `ms` or rejects when `signal` aborts; default a real timer. */
@@ -152,7 +152,7 @@ export class Run {
     this.runId = options.runId ?? `run_${crypto.randomUUID()}`;
     this.effects = options.effects;
     this.sleep = options.sleep ?? defaultSleep;
-    this.actor = options.actor ?? { runId: this.runId, ...(input.conversation?.id ? { conversationId: input.conversation.id } : {}) };
+    this.actor = { runId: this.runId, ...(input.conversation?.id ? { conversationId: input.conversation.id } : {}), ...options.actor };
     this.event = input.event ?? {};
     this.message = input.message;
     this.user = input.user;

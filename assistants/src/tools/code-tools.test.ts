@@ -227,6 +227,14 @@ describe("escapes are contained", () => {
     expect(await processesOf(ws.uid)).toEqual([]);
   });
 
+  it("a cancelled call kills its sandbox and is audited as cancelled", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    await expectRefused(tools.invoke(ws.id, { tool: "bash", args: { command: "sleep 30" } }, { signal: controller.signal, actor: { runId: "run_c" } }), "bad_request", "cancelled");
+    expect(audits.at(-1)).toMatchObject({ tool: "bash", outcome: "cancelled", actor: { runId: "run_c" } });
+    expect(await processesOf(ws.uid)).toEqual([]);
+  });
+
   it("there is no network", async () => {
     let connections = 0;
     const server: Server = createServer((socket) => {

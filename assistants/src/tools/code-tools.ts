@@ -84,6 +84,13 @@ const REFUSAL_CODES: Record<string, "forbidden" | "not_found" | "bad_request"> =
   io_error: "bad_request",
 };
 
+function outcomeOf(error: unknown): ToolAuditRecord["outcome"] {
+  if (!isAppError(error)) return "failed";
+  if ((error.details as { reason?: string } | undefined)?.reason === "cancelled") return "cancelled";
+  if (error.code === "timeout" || error.code === "payload_too_large") return "limit";
+  return error.code === "unavailable" || error.code === "internal" ? "failed" : "refused";
+}
+
 function limitError(limit: ToolLimitHit, tool: string): AppError {
   if (limit === "output") return new AppError("payload_too_large", `${tool} produced more output than allowed`, { limit });
   return new AppError("timeout", `${tool} ran past its ${limit === "cpu_time" ? "CPU-time" : "wall-time"} limit`, { limit });
@@ -158,7 +165,7 @@ export class CodeTools {
     try {
       result = (await this.serialized(workspaceId, (signal) => this.run(workspaceId, parsed.data, signal), options.signal)) as typeof result;
     } catch (error) {
-      const outcome = isAppError(error) && (error.code === "timeout" || error.code === "payload_too_large") ? "limit" : isAppError(error) && error.code !== "unavailable" && error.code !== "internal" ? "refused" : "failed";
+      const outcome = outcomeOf(error);
       const limit = isAppError(error) ? ((error.details as { limit?: ToolLimitHit } | undefined)?.limit) : undefined;
       await this.audit({ workspaceId, tool, started, outcome, args, actor: options.actor, error, ...(limit ? { limit } : {}) });
       if (error instanceof SandboxUnavailableError) throw new AppError("unavailable", error.message);
@@ -185,7 +192,7 @@ export class CodeTools {
       if (!set) this.running.set(workspaceId, (set = new Set()));
       set.add(controller);
       try {
-        if (controller.signal.aborted) throw new AppError("bad_request", "the tool call was cancelled");
+        if (controller.signal.aborted) throw new AppError("bad_request", "the tool call was cancelled", { reason: "cancelled" });
         return await task(controller.signal);
       } finally {
         set.delete(controller);
@@ -223,7 +230,7 @@ export class CodeTools {
     if (call.tool === "bash") {
       const wallTimeMs = Math.min(call.args.timeoutMs ?? this.options.limits.wallTimeMs, this.options.limits.wallTimeMs);
       const run = await runInSandbox({ ...base, limits: this.options.limits, wallTimeMs, argv: ["/bin/bash", "--noprofile", "--norc", "-c", call.args.command], ...(call.args.stdin === undefined ? {} : { stdin: call.args.stdin }) });
-      if (run.aborted) throw new AppError("bad_request", "the tool call was cancelled");
+      if (run.aborted) throw new AppError("bad_request", "the tool call was cancelled", { reason: "cancelled" });
       const output: BashOutput = {
         exitCode: run.exitCode, signal: run.signal, stdout: run.stdout.toString("utf8"), stderr: run.stderr.toString("utf8"),
         truncated: run.truncated, limit: run.limit, durationMs: run.durationMs,
@@ -241,7 +248,7 @@ export class CodeTools {
       ...base, limits, addressSpace: FILEOP_ADDRESS_SPACE, binds,
       argv: [process.execPath, "--max-old-space-size=128", FILEOP_TARGET], stdin: payload,
     });
-    if (run.aborted) throw new AppError("bad_request", "the tool call was cancelled");
+    if (run.aborted) throw new AppError("bad_request", "the tool call was cancelled", { reason: "cancelled" });
     if (run.limit) throw limitError(run.limit, call.tool);
     let answer: { ok: true; output: unknown } | { ok: false; code: string; message: string };
     try {

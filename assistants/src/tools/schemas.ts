@@ -158,8 +158,8 @@ export interface ToolAuditRecord {
   /** ISO 8601 UTC start time. */
   startedAt: string;
   durationMs: number;
-  /** `ok` ran to completion (any exit code), `limit` stopped by a limit, `refused` never ran, `failed` the sandbox failed. */
-  outcome: "ok" | "limit" | "refused" | "failed";
+  /** `ok` ran to completion (any exit code), `limit` stopped by a limit, `refused` never ran, `cancelled` aborted by the caller or a workspace removal, `failed` the sandbox failed. */
+  outcome: "ok" | "limit" | "refused" | "cancelled" | "failed";
   args: Record<string, unknown>;
   actor?: ToolActor;
   limit?: ToolLimitHit;

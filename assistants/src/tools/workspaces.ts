@@ -70,14 +70,22 @@ export class WorkspaceStore {
     const id = `ws_${randomBytes(12).toString("hex")}`;
     const uid = await this.allocateUid();
     const dir = join(this.root, id);
-    await mkdir(dir, { mode: 0o700 });
-    await chown(dir, uid, uid);
-    await chmod(dir, 0o700);
-    const workspace: Workspace = { id, dir: await realpath(dir), uid, gid: uid, createdAt: new Date().toISOString() };
-    if (input.label !== undefined) workspace.label = input.label;
-    if (input.createdBy !== undefined) workspace.createdBy = input.createdBy;
-    await writeFile(join(this.metaDir, `${id}.json`), JSON.stringify(workspace), { mode: 0o600 });
-    return workspace;
+    try {
+      await mkdir(dir, { mode: 0o700 });
+      await chown(dir, uid, uid);
+      await chmod(dir, 0o700);
+      const workspace: Workspace = { id, dir: await realpath(dir), uid, gid: uid, createdAt: new Date().toISOString() };
+      if (input.label !== undefined) workspace.label = input.label;
+      if (input.createdBy !== undefined) workspace.createdBy = input.createdBy;
+      await writeFile(join(this.metaDir, `${id}.json`), JSON.stringify(workspace), { mode: 0o600 });
+      return workspace;
+    } catch (error) {
+      // Leave nothing half made: no folder, no record, the uid free again.
+      await rm(dir, { recursive: true, force: true });
+      await rm(join(this.metaDir, `${id}.json`), { force: true });
+      await rmdir(join(this.uidsDir, String(uid))).catch(() => undefined);
+      throw error;
+    }
   }
 
   /**
