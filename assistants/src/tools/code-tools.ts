@@ -196,6 +196,7 @@ export class CodeTools {
         return await task(controller.signal);
       } finally {
         set.delete(controller);
+        if (set.size === 0) this.running.delete(workspaceId);
         outer?.removeEventListener("abort", onOuterAbort);
       }
     });
