@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { AppError, isAppError } from "@symbia/sys";
 import { z } from "zod";
 import safeRegex from "safe-regex2";
-import { runInSandbox, probeSandbox, SandboxUnavailableError, type SandboxBind, type SandboxResult } from "./sandbox.js";
+import { probeSandbox, reapWorkspaceProcesses, runInSandbox, SandboxUnavailableError, type SandboxBind, type SandboxResult } from "./sandbox.js";
 import {
   ToolCall, ToolLimits, type BashOutput, type ToolActor, type ToolAuditRecord, type ToolCallInput, type ToolInvocationResult,
   type ToolLimitHit, type ToolName, type ToolOutputs,
@@ -230,7 +230,8 @@ export class CodeTools {
 
     if (call.tool === "bash") {
       const wallTimeMs = Math.min(call.args.timeoutMs ?? this.options.limits.wallTimeMs, this.options.limits.wallTimeMs);
-      const run = await runInSandbox({ ...base, limits: this.options.limits, wallTimeMs, argv: ["/bin/bash", "--noprofile", "--norc", "-c", call.args.command], ...(call.args.stdin === undefined ? {} : { stdin: call.args.stdin }) });
+      const run = await runInSandbox({ ...base, limits: this.options.limits, wallTimeMs, argv: ["/bin/bash", "--noprofile", "--norc", "-c", call.args.command], ...(call.args.stdin === undefined ? {} : { stdin: call.args.stdin }) })
+        .finally(() => reapWorkspaceProcesses(workspace.uid));
       if (run.aborted) throw new AppError("bad_request", "the tool call was cancelled", { reason: "cancelled" });
       const output: BashOutput = {
         exitCode: run.exitCode, signal: run.signal, stdout: run.stdout.toString("utf8"), stderr: run.stderr.toString("utf8"),
@@ -248,7 +249,7 @@ export class CodeTools {
     const run: SandboxResult = await runInSandbox({
       ...base, limits, addressSpace: FILEOP_ADDRESS_SPACE, binds,
       argv: [process.execPath, "--max-old-space-size=128", FILEOP_TARGET], stdin: payload,
-    });
+    }).finally(() => reapWorkspaceProcesses(workspace.uid));
     if (run.aborted) throw new AppError("bad_request", "the tool call was cancelled", { reason: "cancelled" });
     if (run.limit) throw limitError(run.limit, call.tool);
     let answer: { ok: true; output: unknown } | { ok: false; code: string; message: string };

@@ -4,7 +4,7 @@
  */
 export { createCodeTools, CodeTools, CodeToolsOptions, checkWorkspacePath } from "./code-tools.js";
 export type { CodeToolsOptionsInput, InvokeOptions } from "./code-tools.js";
-export { probeSandbox, runInSandbox, sandboxEnvironment, SandboxUnavailableError } from "./sandbox.js";
+export { probeSandbox, reapWorkspaceProcesses, runInSandbox, sandboxEnvironment, SandboxUnavailableError } from "./sandbox.js";
 export type { SandboxBind, SandboxResult, SandboxSpec } from "./sandbox.js";
 export { WorkspaceStore, WORKSPACE_ID } from "./workspaces.js";
 export type { Workspace } from "./workspaces.js";

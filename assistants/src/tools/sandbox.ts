@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -192,4 +193,43 @@ export async function runInSandbox(spec: SandboxSpec): Promise<SandboxResult> {
   const signal = exitCode !== null && exitCode > 128 ? (signalNames.get(exitCode - 128) ?? null) : null;
   if (!limit && signal === "SIGXCPU") limit = "cpu_time";
   return { exitCode, signal, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), truncated, limit, aborted, durationMs };
+}
+
+async function processesOf(uid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = await readFile(`/proc/${name}/status`, "utf8");
+      const match = /^Uid:\s+(\d+)/m.exec(status);
+      if (match && Number(match[1]) === uid) pids.push(Number(name));
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  return pids;
+}
+
+/**
+ * Makes sure no process of a workspace's uid is left after a call: the namespace teardown kills
+ * them, but a dying process may still be listed for a few milliseconds after it closed its pipes.
+ * Kills (SIGKILL) whatever is found and waits until none is left. The uid belongs to one
+ * workspace only, so nothing else is touched.
+ * @throws SandboxUnavailableError when processes are still there after `timeoutMs`.
+ */
+export async function reapWorkspaceProcesses(uid: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const pids = await processesOf(uid);
+    if (pids.length === 0) return;
+    if (performance.now() > deadline) throw new SandboxUnavailableError(`${pids.length} process(es) of sandbox uid ${uid} outlived their call`);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
