@@ -94,10 +94,17 @@ export const Tags = z
 /** Largest serialized size of a metadata object or a resource body, in bytes of JSON text. */
 export const LIMITS = { metadataBytes: 64 * 1024, bodyBytes: 1024 * 1024, description: 4_000, title: 200, changelog: 20_000, reason: 2_000 } as const;
 
-/** A JSON value (no `undefined`, functions or non-finite numbers). */
-export const Json = z.json();
-/** A JSON value. */
-export type Json = z.infer<typeof Json>;
+/** A JSON value: string, finite number, boolean, null, or an array or object of JSON values. */
+export type Json = z.core.util.JSONType;
+
+/**
+ * zod schema of a {@link Json} value: `z.json()`, written as a named recursive schema
+ * (`CatalogJsonValue`) so OpenAPI generators emit one recursive component instead of recursing
+ * forever. (The id is catalog's own: zod's global registry refuses a second `JsonValue`.)
+ */
+export const Json: z.ZodType<Json> = z
+  .lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(Json), z.record(z.string(), Json)]))
+  .meta({ id: "CatalogJsonValue" });
 
 /** Free-form metadata: a JSON object of at most 64 KiB. */
 export const Metadata = z

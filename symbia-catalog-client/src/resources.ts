@@ -47,9 +47,10 @@ const createFields = { name: ResourceName, ...descriptive };
 /**
  * Body of `POST /api/resources` for a body schema map: `{type, name, body, ...}` where `body` is
  * validated by the type's schema (a discriminated union on `type`). Visibility defaults to `org`.
+ * `extra` adds fields to every variant (the bootstrap file adds `changelog`).
  */
-export function createResourceBodySchema(schemas: BodySchemaMap = RESOURCE_BODY_SCHEMAS) {
-  const variant = <T extends ResourceTypeName>(type: T) => z.strictObject({ type: z.literal(type), ...createFields, body: schemas[type] });
+export function createResourceBodySchema<E extends z.ZodRawShape = {}>(schemas: BodySchemaMap = RESOURCE_BODY_SCHEMAS, extra: E = {} as E) {
+  const variant = <T extends ResourceTypeName>(type: T) => z.strictObject({ type: z.literal(type), ...createFields, body: schemas[type], ...extra });
   return z.discriminatedUnion("type", [
     variant("component"),
     variant("graph"),
