@@ -58,7 +58,7 @@ export function artifactsRouter(deps: CatalogDeps) {
         const contentType = req.valid.query.contentType ?? headerType;
         if (!contentType) throw new AppError("validation_failed", "declare the artifact's content type", { issues: [{ path: "query.contentType", message: "required without a Content-Type header", code: "custom" }] });
         // A JSON or form body was already parsed by the server: its exact bytes are gone.
-        if ((req as Request & { _body?: boolean })._body) throw new AppError("unsupported_media_type", "send artifact bytes as application/octet-stream with ?contentType=<type>", { contentType: headerType });
+        if (req.body !== undefined || req.readableEnded) throw new AppError("unsupported_media_type", "send artifact bytes as application/octet-stream with ?contentType=<type>", { contentType: headerType });
         return putDraftArtifact(deps, writerOf(req), req.valid.params.ref, { name: req.valid.params.name, contentType, length: contentLength(req) }, req);
       }),
   );

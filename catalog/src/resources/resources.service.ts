@@ -38,9 +38,12 @@ export function toResource(row: ResourceRow): Resource {
   };
 }
 
-/** What search matches against: key, name, title, description and tags, lower-cased. */
+/**
+ * What search matches against: key, name, title, description and tags, lower-cased, white space
+ * folded to single spaces (pg-mem's LIKE does not match across line breaks).
+ */
 export function searchTextOf(fields: { key: string; name: string; title: string | null; description: string; tags: string[] }): string {
-  return [fields.key, fields.name, fields.title ?? "", fields.description, fields.tags.join(" ")].join("\n").toLowerCase();
+  return [fields.key, fields.name, fields.title ?? "", fields.description, fields.tags.join(" ")].join(" ").replace(/\s+/g, " ").toLowerCase();
 }
 
 /**
@@ -87,17 +90,18 @@ export async function resolveReadable(deps: CatalogDeps, caller: Caller, ref: st
 }
 
 /**
- * The resource `ref` of the caller's org, if the caller may act on it with `capability`.
+ * The resource `ref` of the caller's org, if the caller may act on it with `capability` (null:
+ * only find it, as a visible resource of the caller's org).
  * Resources of other orgs are not found here, even public ones: writes happen in one's own tenant.
  * @throws AppError not_found (absent, other org, not visible), forbidden (visible but not allowed).
  */
-export async function resolveForAction(deps: CatalogDeps, caller: Caller, ref: string, capability: CatalogCapability): Promise<Resolved> {
+export async function resolveForAction(deps: CatalogDeps, caller: Caller, ref: string, capability: CatalogCapability | null): Promise<Resolved> {
   if (!caller.scope) throw new AppError("forbidden", "principal belongs to no organization");
   const row = await store.findResourceInOrg(deps.database.db, caller.scope.orgId, UUID.test(ref) ? { id: ref } : { key: ref });
   if (!row) throw new AppError("not_found", `resource ${ref} not found`);
   const grant = await grantOf(deps, caller, row);
   if (!canRead(caller.principal, facts(row, grant))) throw new AppError("not_found", `resource ${ref} not found`);
-  if (!canAct(caller.principal, facts(row, grant), capability)) throw new AppError("forbidden", `missing entitlement ${capability} on ${row.key}`, { entitlement: capability });
+  if (capability && !canAct(caller.principal, facts(row, grant), capability)) throw new AppError("forbidden", `missing entitlement ${capability} on ${row.key}`, { entitlement: capability });
   return { row, grant };
 }
 

@@ -10,20 +10,25 @@ import { queryTerms, rank } from "./rank.js";
 /** Most candidate rows ranked per query: a query matching more answers the best of these. */
 export const MAX_CANDIDATES = 2_000;
 
-/** `%`, `_` and `\` stand for themselves in a LIKE pattern (backslash is the default escape on both databases). */
-export function likeEscape(term: string): string {
-  return term.replace(/[\\%_]/g, (c) => `\\${c}`);
+/**
+ * A LIKE pattern finding `term` anywhere. pg-mem ignores LIKE's escape character, so `%`, `_` and
+ * `\` in a term become the one-character wildcard `_` on both databases; candidates are then
+ * checked for the exact substring in code.
+ */
+export function likePattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, "_")}%`;
 }
 
 /**
  * Searches the resources the caller can read: every query word must occur in the key, name,
  * title, description or tags (a LIKE over a lower-cased search column, which PostgreSQL and
- * pg-mem both run), then candidates are ranked in code ({@link rank}), best first, ties by key.
+ * pg-mem both run, then an exact check), and the matches are ranked in code ({@link rank}), best
+ * first, ties by key.
  * Paged by offset; `total` counts all matches (capped at {@link MAX_CANDIDATES}).
  */
 export async function search(deps: CatalogDeps, caller: Caller, query: z.output<typeof SearchQuery>): Promise<SearchResponse> {
   const terms = queryTerms(query.q);
-  const conditions: SQL[] = [...filterWhere(query), ...terms.map((t) => like(resources.searchText, `%${likeEscape(t)}%`))];
+  const conditions: SQL[] = [...filterWhere(query), ...terms.map((t) => like(resources.searchText, likePattern(t)))];
   const rows = await deps.database.db
     .select()
     .from(resources)
@@ -31,6 +36,7 @@ export async function search(deps: CatalogDeps, caller: Caller, query: z.output<
     .orderBy(asc(resources.key), asc(resources.id))
     .limit(MAX_CANDIDATES);
   const hits: SearchHit[] = rows
+    .filter((row) => terms.every((t) => row.searchText.includes(t)))
     .map((row) => ({ row, ...rank(row, terms) }))
     .sort((a, b) => b.score - a.score || (a.row.key < b.row.key ? -1 : a.row.key > b.row.key ? 1 : a.row.orgId < b.row.orgId ? -1 : 1))
     .map(({ row, score, matched }) => ({ resource: toResource(row), score, matched }));

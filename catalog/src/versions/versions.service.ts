@@ -194,11 +194,11 @@ export async function changeStatus(deps: CatalogDeps, caller: Caller, ref: strin
 }
 
 /**
- * Any attempt to change a published version: 404 when the caller cannot see it, else 409 —
- * published versions are frozen; edits go to the draft.
+ * Any attempt to change a published version: 404 when it is not a resource of the caller's org
+ * that the caller can see, else 409 — published versions are frozen; edits go to the draft.
  */
 export async function refuseVersionEdit(deps: CatalogDeps, caller: Caller, ref: string, selector: string, what = "version"): Promise<never> {
-  const { row } = await resolveReadable(deps, caller, ref);
+  const { row } = await resolveForAction(deps, caller, ref, null);
   const version = await resolveVersion(deps.database.db, row, selector);
   throw new AppError("conflict", `version ${version.version} of ${row.key} is published and frozen (${version.digest}); change the draft and publish a new ${what === "version" ? "version" : "version with the artifact"}`, {
     version: version.version,
