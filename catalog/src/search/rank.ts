@@ -18,9 +18,11 @@ export function queryTerms(q: string): string[] {
 
 /**
  * Scores a resource for the query words (higher is better) and names the fields they matched.
- * Per word: exact name or key 10, a tag equal to it 6, name prefix 6, name substring 4, title
- * word-start 4 (substring 3), tag prefix 3, key substring 2, description word-start 2 (substring 1).
- * Status adjusts the total: published +0.5, draft 0, deprecated −1, yanked −3. Every word is
+ * Per word: exact name or key 10, a tag equal to it 7, name prefix 6, name substring 4, title
+ * word-start 3 (substring 2.5), tag prefix 3, key substring 2, description word-start 2
+ * (substring 1).
+ * Status adjusts the total: published +0.5, draft 0, deprecated −2, yanked −10 (a yanked
+ * resource sinks below live ones that match at all reasonably). Every word is
  * expected to match somewhere (search filters on that before ranking).
  */
 export function rank(resource: Rankable, terms: string[]): { score: number; matched: MatchField[] } {
@@ -46,14 +48,14 @@ export function rank(resource: Rankable, terms: string[]): { score: number; matc
       matched.add("key");
     }
     if (tags.includes(term)) {
-      score += 6;
+      score += 7;
       matched.add("tags");
     } else if (tags.some((t) => t.startsWith(term))) {
       score += 3;
       matched.add("tags");
     }
     if (title.includes(term)) {
-      score += wordStart(title, term) ? 4 : 3;
+      score += wordStart(title, term) ? 3 : 2.5;
       matched.add("title");
     }
     if (description.includes(term)) {
@@ -61,7 +63,7 @@ export function rank(resource: Rankable, terms: string[]): { score: number; matc
       matched.add("description");
     }
   }
-  score += { published: 0.5, draft: 0, deprecated: -1, yanked: -3 }[resource.status];
+  score += { published: 0.5, draft: 0, deprecated: -2, yanked: -10 }[resource.status];
   const order: MatchField[] = ["key", "name", "title", "description", "tags"];
   return { score, matched: order.filter((f) => matched.has(f)) };
 }
