@@ -35,10 +35,15 @@ export type PortSpec = z.infer<typeof PortSpec>;
 
 /**
  * A dataflow component: typed input and output ports and the JSON Schema of a node's config.
- * Compatible with runtime's component manifest (`inputs`, `outputs`, `config`, `stateful`).
+ * Runtime's component manifest (`id`, `version`, `name`, `description`, `inputs`, `outputs`,
+ * `config`, `stateful`, `portsFromConfig`) is a valid body as it is.
  */
 export const ComponentBody = z
   .strictObject({
+    /** Runtime manifest fields, kept as written when a manifest is published as the body. */
+    id: z.string().regex(/^[a-z][a-z0-9-]*(\/[a-z][a-z0-9-]*)*$/, "a component id is lower-case words separated by '/'").optional(),
+    name: z.string().min(1).max(100).optional(),
+    description: z.string().max(2_000).optional(),
     /** The component's own semantic version, when it follows one. */
     version: SemVer.optional(),
     inputs: z.array(PortSpec).max(64),
