@@ -6,8 +6,14 @@ import { buildDeps } from "./deps.js";
 const config = loadConfig();
 const deps = await buildDeps(config);
 if (config.bootstrapFile) {
-  const report = await loadBootstrap(deps, config.bootstrapFile);
-  deps.logger.info({ file: config.bootstrapFile, created: report.created.length, published: report.published, unchanged: report.unchanged.length }, "bootstrap loaded");
+  try {
+    const report = await loadBootstrap(deps, config.bootstrapFile);
+    deps.logger.info({ file: config.bootstrapFile, created: report.created.length, published: report.published, unchanged: report.unchanged.length }, "bootstrap loaded");
+  } catch (error) {
+    deps.logger.fatal({ err: error, file: config.bootstrapFile }, "bootstrap failed; not starting");
+    await deps.database.close();
+    process.exit(1);
+  }
 }
 const server = createApp(deps);
 server.installSignalHandlers();

@@ -36,6 +36,9 @@ const CASES: Case[] = [
   { route: "POST /api/resources", path: "/api/resources", json: { type: "context", name: "c", visibility: "secret", tags: ["Upper"], metadata: [], body: { format: "json" } }, paths: ["body.visibility", "body.tags.0", "body.metadata", "body.body.data"] },
   { route: "GET /api/resources", path: "/api/resources?limit=0&type=widget&verified=maybe&tag=BAD", paths: ["query.limit", "query.type", "query.verified", "query.tag.0"] },
   { route: "GET /api/resources", path: "/api/resources?cursor=garbage", paths: ["query.cursor"] },
+  { route: "GET /api/resources", path: `/api/resources?org=a%00b&cursor=${Buffer.from('{"key":"a\\u0000","id":"x"}').toString("base64url")}`, paths: ["query.org"] },
+  { route: "GET /api/resources", path: `/api/resources?cursor=${Buffer.from('{"key":"a\\u0000","id":"00000000-0000-4000-8000-000000000000"}').toString("base64url")}`, paths: ["query.cursor"] },
+  { route: "POST /api/resources", path: "/api/resources", json: { type: "context", name: "nul", description: "a\u0000b", title: "t\u0000", body: { format: "text", content: "ok \u0000 inside JSON is fine" } }, paths: ["body.description", "body.title"] },
   { route: "GET /api/resources/:ref", path: "/api/resources/not%20a%20ref", paths: ["params.ref"] },
   { route: "PATCH /api/resources/:ref", method: "PATCH", path: `/api/resources/${G}`, json: {}, paths: ["body"] },
   { route: "PATCH /api/resources/:ref", method: "PATCH", path: `/api/resources/${G}`, json: { body: { nodes: [], colour: 1 } }, paths: ["body.body.nodes", "body.body"] },
@@ -46,6 +49,7 @@ const CASES: Case[] = [
   { route: "GET /api/resources/:ref/grants", path: "/api/resources/x/grants", paths: ["params.ref"] },
   { route: "PUT /api/resources/:ref/grants/:principalId", method: "PUT", path: `/api/resources/${G}/grants/someone`, json: { access: "admin" }, paths: ["body.access"] },
   { route: "DELETE /api/resources/:ref/grants/:principalId", method: "DELETE", path: `/api/resources/${G}/grants/${LONG}`, paths: ["params.principalId"] },
+  { route: "PUT /api/resources/:ref/grants/:principalId", method: "PUT", path: `/api/resources/${G}/grants/a%00b`, json: { access: "read" }, paths: ["params.principalId"] },
   { route: "GET /api/resources/:ref/draft", path: "/api/resources/x/draft", paths: ["params.ref"] },
   { route: "POST /api/resources/:ref/publish", path: `/api/resources/${G}/publish`, json: { changelog: 5, expectedVersion: 0 }, paths: ["body.changelog", "body.expectedVersion"] },
   { route: "GET /api/resources/:ref/versions", path: `/api/resources/${G}/versions?status=old&cursor=-3`, paths: ["query.status"] },
@@ -59,6 +63,7 @@ const CASES: Case[] = [
   { route: "GET /api/resources/:ref/changelog", path: "/api/resources/nope/changelog", paths: ["params.ref"] },
   { route: "PUT /api/resources/:ref/draft/artifacts/:name", method: "PUT", path: `/api/resources/${G}/draft/artifacts/bad%20name?contentType=bogus`, body: "x", headers: { "content-type": "application/octet-stream" }, paths: ["params.name", "query.contentType"] },
   { route: "PUT /api/resources/:ref/draft/artifacts/:name", method: "PUT", path: `/api/resources/${G}/draft/artifacts/a.txt`, body: "x", headers: { "content-type": "" }, paths: ["query.contentType"] },
+  { route: "PUT /api/resources/:ref/draft/artifacts/:name", method: "PUT", path: `/api/resources/${G}/draft/artifacts/a.txt`, body: "x", headers: { "content-type": "not-a-media-type" }, paths: ["headers.content-type"] },
   { route: "POST /api/resources/:ref/draft/artifacts", path: `/api/resources/${G}/draft/artifacts`, json: { file: "x" }, status: 415 },
   { route: "POST /api/resources/:ref/draft/artifacts", path: "/api/resources/x/draft/artifacts", body: "x", headers: { "content-type": "multipart/form-data; boundary=b" }, paths: ["params.ref"] },
   { route: "GET /api/resources/:ref/draft/artifacts", path: "/api/resources/x/draft/artifacts", paths: ["params.ref"] },
@@ -77,6 +82,8 @@ const CASES: Case[] = [
   { route: "POST /api/resources/:ref/versions/:version/verify", path: `/api/resources/${G}/versions/1/verify`, json: { signature: "A".repeat(86) }, paths: ["body.keyId"] },
   { route: "GET /api/search", path: "/api/search?limit=1000", paths: ["query.q", "query.limit"] },
   { route: "GET /api/search", path: "/api/search?q=%20%20&type=widget", paths: ["query.q", "query.type"] },
+  { route: "GET /api/search", path: "/api/search?q=a%00", paths: ["query.q"] },
+  { route: "POST /api/resources/:ref/publish", path: `/api/resources/${G}/publish`, json: { changelog: "bad \u0000" }, paths: ["body.changelog"] },
 ];
 
 beforeAll(async () => {
@@ -129,6 +136,12 @@ describe("bad input on every route", () => {
       }
     }
     expect(await everyRow()).toEqual(before);
+  });
+
+  it("publishes and verifies without a body at all", async () => {
+    await call(url, `/api/resources/${G}`, { method: "PATCH", token: owner.token, json: { description: "v2" } });
+    expect((await call(url, `/api/resources/${G}/publish`, { method: "POST", token: owner.token })).status).toBe(201);
+    expect((await call(url, `/api/resources/${G}/versions/2/verify`, { method: "POST", token: owner.token })).body).toMatchObject({ valid: false, results: [] });
   });
 
   it("answers 400 to a body that is not JSON", async () => {

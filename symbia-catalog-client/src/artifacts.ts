@@ -10,7 +10,7 @@ export const ArtifactName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$
 export const ContentType = z
   .string()
   .max(200)
-  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(\s*;\s*[a-z0-9_-]+=("[^"]*"|[^;\s]+))*$/i, "a media type type/subtype");
+  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(\s*;\s*[a-z0-9_-]+=("[^"\u0000-\u001f]*"|[^;\s\u0000-\u001f"]+))*$/i, "a media type type/subtype");
 
 /** An artifact of a draft (`version: 0`) or of a published version. */
 export const Artifact = z

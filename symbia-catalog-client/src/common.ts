@@ -94,6 +94,14 @@ export const Tags = z
 /** Largest serialized size of a metadata object or a resource body, in bytes of JSON text. */
 export const LIMITS = { metadataBytes: 64 * 1024, bodyBytes: 1024 * 1024, description: 4_000, title: 200, changelog: 20_000, reason: 2_000 } as const;
 
+/**
+ * Plain text of at most `max` characters, without NUL characters (PostgreSQL text cannot hold
+ * them: refused here as bad input rather than failing in the database).
+ */
+export function Text(max: number) {
+  return z.string().max(max).regex(/^[^\u0000]*$/, "must not contain NUL characters");
+}
+
 /** A JSON value: string, finite number, boolean, null, or an array or object of JSON values. */
 export type Json = z.core.util.JSONType;
 
@@ -128,7 +136,7 @@ export interface Page<T> {
 /** `?limit=&cursor=` of every list: 1–100 items (default 50) and an opaque cursor. */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().min(1).max(500).optional(),
+  cursor: Text(500).min(1).optional(),
 });
 
 /** A boolean query flag: `true`/`false`/`1`/`0`. */

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RESOURCE_BODY_SCHEMAS, type BodySchemaMap, type ResourceBodyInputs } from "./bodies.js";
 import {
-  Digest, Json, LIMITS, Metadata, PageQuery, QueryFlag, RESOURCE_TYPES, ResourceKey, ResourceName, ResourceStatus, ResourceType, Tags, TagsQuery, Timestamp, Visibility,
+  Digest, Json, LIMITS, Text, Metadata, PageQuery, QueryFlag, RESOURCE_TYPES, ResourceKey, ResourceName, ResourceStatus, ResourceType, Tags, TagsQuery, Timestamp, Visibility,
   type ResourceType as ResourceTypeName,
 } from "./common.js";
 
@@ -34,8 +34,8 @@ export const Resource = z
 export type Resource = z.infer<typeof Resource>;
 
 const descriptive = {
-  title: z.string().min(1).max(LIMITS.title).nullable().optional(),
-  description: z.string().max(LIMITS.description).optional(),
+  title: Text(LIMITS.title).min(1).nullable().optional(),
+  description: Text(LIMITS.description).optional(),
   tags: Tags.optional(),
   visibility: Visibility.optional(),
   metadata: Metadata.optional(),
@@ -98,7 +98,7 @@ export const ListResourcesQuery = PageQuery.extend({
   status: ResourceStatus.optional(),
   visibility: Visibility.optional(),
   /** Only this org's resources. */
-  org: z.string().min(1).max(100).optional(),
+  org: Text(100).min(1).optional(),
   tag: TagsQuery.optional(),
   /** Only resources whose latest version carries a valid signature by a registered key. */
   verified: QueryFlag.optional(),
@@ -118,7 +118,7 @@ export type Grant = z.infer<typeof Grant>;
 export const PutGrantBody = z.strictObject({ access: GrantAccess.default("read") });
 
 /** `:ref` and `:principalId` of grant routes. */
-export const GrantParams = ResourceRefParams.extend({ principalId: z.string().min(1).max(200) });
+export const GrantParams = ResourceRefParams.extend({ principalId: Text(200).min(1) });
 
 /** One entry of a resource's history (created, draft.updated, published, deprecated, yanked, …). */
 export const HistoryEvent = z

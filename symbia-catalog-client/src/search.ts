@@ -1,14 +1,14 @@
 import { z } from "zod";
-import { PageQuery, ResourceStatus, ResourceType, TagsQuery, Visibility } from "./common.js";
+import { PageQuery, ResourceStatus, ResourceType, TagsQuery, Text, Visibility } from "./common.js";
 import { Resource } from "./resources.js";
 
 /** `GET /api/search`: words matched in key, name, title, description and tags, with filters. */
 export const SearchQuery = PageQuery.extend({
-  q: z.string().trim().min(1).max(200),
+  q: Text(200).trim().min(1),
   type: ResourceType.optional(),
   status: ResourceStatus.optional(),
   visibility: Visibility.optional(),
-  org: z.string().min(1).max(100).optional(),
+  org: Text(100).min(1).optional(),
   tag: TagsQuery.optional(),
 });
 export type SearchQuery = z.input<typeof SearchQuery>;

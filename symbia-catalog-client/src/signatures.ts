@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Digest, Timestamp } from "./common.js";
+import { Digest, Text, Timestamp } from "./common.js";
 
 /** A registered Ed25519 public key of a principal. */
 export const SigningKey = z
@@ -20,8 +20,8 @@ export type SigningKey = z.infer<typeof SigningKey>;
 
 /** Body of `POST /api/signing-keys`: an Ed25519 public key as SPKI PEM or base64 of its 32 raw bytes. */
 export const RegisterSigningKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
-  publicKey: z.string().min(40).max(2_000),
+  name: Text(100).trim().min(1),
+  publicKey: Text(2_000).min(40),
 });
 export type RegisterSigningKeyBody = z.infer<typeof RegisterSigningKeyBody>;
 
@@ -56,7 +56,7 @@ export type Signature = z.infer<typeof Signature>;
  * or nothing to re-check every stored signature of the version.
  */
 export const VerifyBody = z
-  .strictObject({ signature: SignatureValue.optional(), keyId: z.uuid().optional(), publicKey: z.string().min(40).max(2_000).optional() })
+  .strictObject({ signature: SignatureValue.optional(), keyId: z.uuid().optional(), publicKey: Text(2_000).min(40).optional() })
   .refine((b) => b.signature === undefined || b.keyId !== undefined || b.publicKey !== undefined, { path: ["keyId"], message: "a signature to verify names its keyId or publicKey" })
   .refine((b) => b.signature !== undefined || (b.keyId === undefined && b.publicKey === undefined), { path: ["signature"], message: "keyId and publicKey go with a signature" });
 export type VerifyBody = z.infer<typeof VerifyBody>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Digest, Json, LIMITS, PageQuery, QueryFlag, ResourceType, Timestamp, VersionStatus } from "./common.js";
+import { Digest, Json, LIMITS, PageQuery, Text, QueryFlag, ResourceType, Timestamp, VersionStatus } from "./common.js";
 import { ResourceRefParams } from "./resources.js";
 
 /** What an artifact contributes to a version's content: name, declared type, size (bytes), digest. */
@@ -67,14 +67,14 @@ export type Draft = z.infer<typeof Draft>;
 
 /** Body of `POST /api/resources/:ref/publish`. */
 export const PublishBody = z.strictObject({
-  changelog: z.string().max(LIMITS.changelog).optional(),
+  changelog: Text(LIMITS.changelog).optional(),
   /** When given, publishing fails with 409 unless this is the number the new version gets (optimistic check). */
   expectedVersion: z.int().min(1).optional(),
 });
 export type PublishBody = z.infer<typeof PublishBody>;
 
 /** Body of deprecate and yank: the reason is required and kept with the version. */
-export const StatusChangeBody = z.strictObject({ reason: z.string().trim().min(1).max(LIMITS.reason) });
+export const StatusChangeBody = z.strictObject({ reason: Text(LIMITS.reason).trim().min(1) });
 export type StatusChangeBody = z.infer<typeof StatusChangeBody>;
 
 /** A version selector: a number (`3`), `latest` (highest not yanked) or a digest (`sha256:…`). */

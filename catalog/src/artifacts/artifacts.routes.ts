@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Artifact, ArtifactName, ARTIFACT_DIGEST_HEADER, DraftArtifactParams, ResourceRefParams, UploadArtifactQuery, VersionArtifactParams, VersionParams } from "@symbia/catalog-client";
+import { Artifact, ArtifactName, ARTIFACT_DIGEST_HEADER, ContentType, DraftArtifactParams, ResourceRefParams, UploadArtifactQuery, VersionArtifactParams, VersionParams } from "@symbia/catalog-client";
 import { defineRouter } from "@symbia/http";
 import { AppError } from "@symbia/sys";
 import type { Request, Response } from "express";
@@ -57,6 +57,7 @@ export function artifactsRouter(deps: CatalogDeps) {
         const headerType = req.get("content-type");
         const contentType = req.valid.query.contentType ?? headerType;
         if (!contentType) throw new AppError("validation_failed", "declare the artifact's content type", { issues: [{ path: "query.contentType", message: "required without a Content-Type header", code: "custom" }] });
+        if (!ContentType.safeParse(contentType).success) throw new AppError("validation_failed", "invalid content type", { issues: [{ path: "headers.content-type", message: "a media type type/subtype", code: "custom" }] });
         // A JSON or form body was already parsed by the server: its exact bytes are gone.
         if (req.body !== undefined || req.readableEnded) throw new AppError("unsupported_media_type", "send artifact bytes as application/octet-stream with ?contentType=<type>", { contentType: headerType });
         return putDraftArtifact(deps, writerOf(req), req.valid.params.ref, { name: req.valid.params.name, contentType, length: contentLength(req) }, req);
@@ -85,6 +86,7 @@ export function artifactsRouter(deps: CatalogDeps) {
         return receiveMultipart(req, async (file) => {
           const name = ArtifactName.safeParse(file.fields.name ?? file.filename);
           if (!name.success) throw new AppError("validation_failed", "invalid artifact name", { issues: [{ path: "body.name", message: name.error.issues[0]!.message, code: "custom" }] });
+          if (!ContentType.safeParse(file.mimeType).success) throw new AppError("validation_failed", "invalid content type", { issues: [{ path: "body.file", message: "the file part's Content-Type is not a media type", code: "custom" }] });
           return putDraftArtifact(deps, caller, req.valid.params.ref, { name: name.data, contentType: file.mimeType }, file.stream, { beforeCommit: () => file.complete });
         });
       }),

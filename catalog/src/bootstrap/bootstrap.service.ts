@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { canonicalJson, createResourceBodySchema, LIMITS, resourceKey, sha256Digest, type BodySchemaMap } from "@symbia/catalog-client";
+import { sqlState } from "@symbia/db";
 import { issuesFromZod } from "@symbia/http";
 import { z } from "zod";
 import { DRAFT_VERSION, listArtifacts } from "../artifacts/artifacts.store.js";
@@ -64,7 +65,7 @@ export async function loadBootstrap(deps: CatalogDeps, path: string): Promise<Bo
       metadata: JSON.stringify(entry.metadata ?? {}),
       draftBody: JSON.stringify(entry.body),
     };
-    const outcome = await deps.database.withTransaction(async (tx) => {
+    const apply = () => deps.database.withTransaction(async (tx) => {
       let row = await findResourceInOrg(tx, orgId, { key });
       let created = false;
       if (!row) {
@@ -98,6 +99,14 @@ export async function loadBootstrap(deps: CatalogDeps, path: string): Promise<Bo
       const published = await publishLocked(tx, row, BOOTSTRAP_PRINCIPAL, { changelog: entry.changelog ?? (highest ? "Updated by the platform bootstrap file." : "Platform bootstrap.") });
       return { created, updated, published };
     });
+    let outcome: Awaited<ReturnType<typeof apply>>;
+    try {
+      outcome = await apply();
+    } catch (error) {
+      // Another instance starting at the same time created or published it first: look again.
+      if (sqlState(error) !== "23505") throw error;
+      outcome = await apply();
+    }
     if (outcome.created) report.created.push(key);
     if (outcome.updated) report.updated.push(key);
     if (outcome.published) {

@@ -110,16 +110,18 @@ export async function resolveForAction(deps: CatalogDeps, caller: Caller, ref: s
  * access check. Every change to a resource goes through here, so writers of one resource queue.
  */
 export async function withResourceLock<T>(deps: CatalogDeps, caller: Caller, ref: string, capability: CatalogCapability, fn: (tx: Parameters<Parameters<CatalogDeps["database"]["withTransaction"]>[0]>[0], row: ResourceRow) => Promise<T>): Promise<T> {
-  const { row } = await resolveForAction(deps, caller, ref, capability);
+  const { row, grant } = await resolveForAction(deps, caller, ref, capability);
   return deps.database.withTransaction(async (tx) => {
     const locked = await store.lockResource(tx, row.orgId, row.id);
     if (!locked) throw new AppError("not_found", `resource ${ref} not found`);
+    // Visibility or owner may have changed between the check and the lock: decide again.
+    if (!canAct(caller.principal, facts(locked, grant), capability)) throw new AppError("forbidden", `missing entitlement ${capability} on ${locked.key}`, { entitlement: capability });
     return fn(tx, locked);
   });
 }
 
 /** Creates a resource and its draft in the caller's org. Key taken → 409. */
-export async function createResource(deps: CatalogDeps, caller: Caller, input: CreateResourceInput, options: { visibility?: "public" | "org" | "private" } = {}): Promise<Resource> {
+export async function createResource(deps: CatalogDeps, caller: Caller, input: CreateResourceInput): Promise<Resource> {
   if (!caller.scope) throw new AppError("forbidden", "principal belongs to no organization");
   const body = parseBody(deps, input.type, input.body);
   const key = resourceKey(input.type, input.name);
@@ -134,7 +136,7 @@ export async function createResource(deps: CatalogDeps, caller: Caller, input: C
       title: input.title ?? null,
       description: input.description ?? "",
       tags,
-      visibility: input.visibility ?? options.visibility ?? "org",
+      visibility: input.visibility ?? "org",
       status: "draft",
       metadata: JSON.stringify(input.metadata ?? {}),
       draftBody: JSON.stringify(body),
@@ -297,7 +299,10 @@ export function encodeCursor(value: Record<string, unknown>): string {
 export function decodeCursor(cursor: string): Record<string, string> {
   try {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (value && typeof value === "object" && !Array.isArray(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      const entries = Object.entries(value).map(([k, v]) => [k, String(v)] as const);
+      if (entries.every(([, v]) => !v.includes("\u0000"))) return Object.fromEntries(entries);
+    }
   } catch {
     /* reported below */
   }

@@ -29,8 +29,8 @@ export function signaturesRouter(deps: CatalogDeps) {
   router.get("/:ref/versions/:version/signatures", { summary: "The version's signatures, each verified now", params: VersionParams, response: z.object({ items: z.array(Signature) }) }, async (req) => ({
     items: await signatures.listSignatures(deps, callerOf(req), req.valid.params.ref, req.valid.params.version),
   }));
-  router.post("/:ref/versions/:version/verify", { summary: "Verify a signature (or every stored one) against the version's digest", params: VersionParams, body: VerifyBody, response: VerifyResponse }, (req) =>
-    signatures.verify(deps, callerOf(req), req.valid.params.ref, req.valid.params.version, req.valid.body),
+  router.post("/:ref/versions/:version/verify", { summary: "Verify a signature, or (no body) every stored one, against the version's digest", params: VersionParams, body: VerifyBody.optional(), response: VerifyResponse }, (req) =>
+    signatures.verify(deps, callerOf(req), req.valid.params.ref, req.valid.params.version, req.valid.body ?? {}),
   );
   return router;
 }

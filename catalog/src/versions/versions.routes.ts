@@ -14,8 +14,8 @@ export function versionsRouter(deps: CatalogDeps) {
   );
   router.post(
     "/:ref/publish",
-    { summary: "Freeze the draft as the next version (409 when unchanged)", params: ResourceRefParams, body: PublishBody, response: Version, status: 201, entitlement: CATALOG_CAPS.publish, errors: [409] },
-    (req) => versions.publish(deps, writerOf(req), req.valid.params.ref, req.valid.body),
+    { summary: "Freeze the draft as the next version (409 when unchanged); the body is optional", params: ResourceRefParams, body: PublishBody.optional(), response: Version, status: 201, entitlement: CATALOG_CAPS.publish, errors: [409] },
+    (req) => versions.publish(deps, writerOf(req), req.valid.params.ref, req.valid.body ?? {}),
   );
   router.get("/:ref/versions", { summary: "Version history, newest first (filters: status, verified)", params: ResourceRefParams, query: ListVersionsQuery, response: page(VersionSummary) }, (req) =>
     versions.listVersions(deps, callerOf(req), req.valid.params.ref, req.valid.query),
