@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ARTIFACT_DIGEST_HEADER, Artifact } from "./artifacts.js";
 import { page, type Page, type ResourceType } from "./common.js";
 import { contentDigest, signatureMessage } from "./digest.js";
+import { artifactsPath, enc, qs, type CallInit, type RequestBody } from "./transport.js";
 import { Grant, HistoryEvent, Resource, ResourceTypeInfo, type CreateResourceInput, type ListResourcesQuery, type UpdateResourceBody } from "./resources.js";
 import { SearchResponse, type SearchQuery } from "./search.js";
 import { Signature, SigningKey, VerifyResponse, type VerifyBody } from "./signatures.js";
@@ -378,31 +379,3 @@ export class CatalogClient {
   }
 }
 
-/** What a request body can be (fetch's BodyInit, which Node 20's types do not name globally). */
-type RequestBody = NonNullable<RequestInit["body"]>;
-
-interface CallInit {
-  json?: unknown;
-  body?: RequestBody;
-  headers?: Record<string, string>;
-  duplex?: boolean;
-}
-
-function enc(value: string): string {
-  return encodeURIComponent(value);
-}
-
-function artifactsPath(ref: string, version: ArtifactVersionRef): string {
-  return version === "draft" ? `/api/resources/${enc(ref)}/draft/artifacts` : `/api/resources/${enc(ref)}/versions/${enc(String(version))}/artifacts`;
-}
-
-/** A query string from defined values (arrays joined with commas). */
-function qs(query: Record<string, unknown>): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) {
-    if (value === undefined || value === null) continue;
-    params.set(key, Array.isArray(value) ? value.join(",") : String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : "";
-}
