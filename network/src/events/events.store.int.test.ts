@@ -27,7 +27,8 @@ function traced(envelope: UnsignedEnvelope, status: EventTrace["status"], delive
   const now = () => new Date(T0.getTime() + offsetMs);
   const recorder = new TraceRecorder(envelope, { networkNode: "network", now }).hop({ action: "receive", node: envelope.source });
   for (const to of deliveredTo) recorder.hop({ action: "deliver", node: to, durationMs: 1.5 });
-  return recorder.finish(status, { deliveredTo, ...(status === "denied" ? { reasonCode: "no_contract", reason: "no contract" } : {}) });
+  const reason = status === "denied" ? { reasonCode: "no_contract", reason: "no contract" } : status === "dropped" ? { reasonCode: "bad_signature", reason: "signature does not match" } : {};
+  return recorder.finish(status, { deliveredTo, ...reason });
 }
 
 async function record(overrides: Partial<UnsignedEnvelope>, status: EventTrace["status"], deliveredTo: string[] = [], offsetMs = 0) {
@@ -102,18 +103,21 @@ describe("event history store", () => {
     ]);
   });
 
-  it("counts by status and type, and counts delivered edges", async () => {
+  it("counts by status and type, refusals by reason, and counts delivered edges", async () => {
     await record({ type: "message.new" }, "delivered", ["service:assistants", "service:logging"]);
     await record({ type: "message.new" }, "delivered", ["service:assistants"]);
     await record({ type: "control.pause" }, "denied");
+    await record({ type: "control.pause" }, "dropped");
     await record({ type: "message.new", orgId: "org-2" }, "delivered", ["service:assistants"]);
+    await record({ type: "message.new", orgId: "org-2" }, "dropped");
     expect(await eventStats(database.db, { orgId: "org-1" })).toEqual({
-      total: 3,
-      byStatus: { delivered: 2, denied: 1, unrouted: 0, dropped: 0, error: 0 },
+      total: 4,
+      byStatus: { delivered: 2, denied: 1, unrouted: 0, dropped: 1, error: 0 },
       byType: [
+        { type: "control.pause", count: 2 },
         { type: "message.new", count: 2 },
-        { type: "control.pause", count: 1 },
       ],
+      rejected: { bad_signature: 1 },
     });
     expect(await edgeCounts(database.db, { orgId: "org-1" })).toEqual([
       { from: "service:messaging", to: "service:assistants", count: 2 },

@@ -118,7 +118,18 @@ export async function listTracesByRun(db: Db, scope: OrgScope, runId: string, li
   return rows.map(toTrace);
 }
 
-/** Counts of the org's history: total, by status, and the 20 most frequent types. */
+/** The history rows of one run, in handling order, without payloads (at most `limit`, default 1,000). */
+export async function listRecordsByRun(db: Db, scope: OrgScope, runId: string, limit = 1_000): Promise<EventRecord[]> {
+  const rows = await db
+    .select()
+    .from(networkEvents)
+    .where(and(eq(networkEvents.orgId, scope.orgId), eq(networkEvents.runId, runId)))
+    .orderBy(asc(networkEvents.seq))
+    .limit(limit);
+  return rows.map((r) => toEventRecord(r, false));
+}
+
+/** Counts of the org's history: total, by status, the 20 most frequent types, and refusals at the door by reason. */
 export async function eventStats(db: Db, scope: OrgScope): Promise<EventStats> {
   const byStatusRows = await db
     .select({ status: networkEvents.status, n: count() })
@@ -132,13 +143,20 @@ export async function eventStats(db: Db, scope: OrgScope): Promise<EventStats> {
     .groupBy(networkEvents.type)
     .orderBy(desc(count()), asc(networkEvents.type))
     .limit(20);
+  const rejectedRows = await db
+    .select({ reason: networkEvents.reasonCode, n: count() })
+    .from(networkEvents)
+    .where(and(eq(networkEvents.orgId, scope.orgId), eq(networkEvents.status, "dropped")))
+    .groupBy(networkEvents.reasonCode);
   const byStatus = Object.fromEntries(TRACE_STATUSES.map((s) => [s, 0])) as Record<TraceStatus, number>;
   let total = 0;
   for (const row of byStatusRows) {
     byStatus[row.status as TraceStatus] = Number(row.n);
     total += Number(row.n);
   }
-  return { total, byStatus, byType: byTypeRows.map((r) => ({ type: r.type, count: Number(r.n) })) };
+  const rejected: Record<string, number> = {};
+  for (const row of rejectedRows) rejected[row.reason ?? "unknown"] = Number(row.n);
+  return { total, byStatus, byType: byTypeRows.map((r) => ({ type: r.type, count: Number(r.n) })), rejected };
 }
 
 /**
