@@ -34,9 +34,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export async function deliverTo(deps: NetworkDeps, nodeId: string, event: UnsignedEnvelope, trace: TraceRecorder): Promise<DeliveryOutcome> {
   const signed = signEnvelope(event, deps.keys.of(nodeId));
+  // Taken before the socket attempts: a node removed meanwhile is still reached at its endpoint.
+  const node = deps.registry.get(nodeId);
   const viaSocket = await trySockets(deps, nodeId, signed, trace);
   if (viaSocket) return viaSocket;
-  const node = deps.registry.get(nodeId);
   if (node?.endpoint) return postWithRetries(deps, nodeId, node.endpoint, signed, trace);
   const t0 = performance.now();
   if (await deps.registry.waitForSocket(nodeId, deps.config.delivery.socketWaitMs)) {
