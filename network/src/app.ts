@@ -49,10 +49,11 @@ export function createApp(deps: NetworkDeps): SymbiaServer {
   const refreshTimer = setInterval(() => void deps.tables.refresh().catch((error: Error) => deps.logger.error({ err: error }, "routing tables refresh failed")), deps.config.tablesRefreshMs);
   refreshTimer.unref();
 
-  server.onShutdown("network timers", () => {
+  server.onShutdown("network timers and history", async () => {
     clearInterval(sweepTimer);
     clearInterval(refreshTimer);
     deps.verifier.close();
+    await deps.history.flush();
   });
   return server;
 }

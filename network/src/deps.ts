@@ -8,6 +8,7 @@ import type { NetworkConfig } from "./config.js";
 import { loadDefaultContracts } from "./contracts/contracts.defaults.js";
 import { syncDefaultContracts } from "./contracts/contracts.store.js";
 import * as schema from "./db/schema.js";
+import { HistoryWriter } from "./events/events.history.js";
 import { createNetworkMetrics, type NetworkMetrics } from "./metrics.js";
 import { listBindings } from "./nodes/bindings.store.js";
 import { listNodesAcrossOrgs } from "./nodes/nodes.store.js";
@@ -37,6 +38,8 @@ export interface NetworkDeps {
   /** Event ids seen at ingress (replay protection). */
   replays: ReplayCache;
   metrics: NetworkMetrics;
+  /** The event history's writer (group commit). */
+  history: HistoryWriter;
   /** The Socket.IO server, set by `createApp` once the server exists. */
   io: { current?: SocketServer };
 }
@@ -77,6 +80,7 @@ export async function buildDeps(config: NetworkConfig, overrides: Partial<Pick<N
     tables,
     replays: new ReplayCache({ maxEntries: config.replayCacheMax }),
     metrics: createNetworkMetrics(),
+    history: new HistoryWriter(database.db, logger),
     io: {},
   };
 }

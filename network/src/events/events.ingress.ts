@@ -7,7 +7,6 @@ import { decide } from "../sdn/decide.js";
 import { publishEvent } from "../sdn/watch.js";
 import { statusOfDecision, traceOfRejection, TraceRecorder } from "../traces/traces.model.js";
 import { deliverTo } from "./events.delivery.js";
-import { recordEvent } from "./events.store.js";
 
 /**
  * Handles one event sent by `sender` (the node registered on the sending socket), end to end:
@@ -94,12 +93,8 @@ async function reject(
 }
 
 async function record(deps: NetworkDeps, trace: EventTrace, envelope: UnsignedEnvelope, storeData = true): Promise<void> {
-  try {
-    // Secret-class payloads are never kept; everything else is shown only to those entitled.
-    await recordEvent(deps.database.db, trace, envelope, { storeData: storeData && envelope.dataClass !== "secret" });
-  } catch (error) {
-    deps.logger.error({ err: error, eventId: trace.eventId }, "recording an event trace failed");
-  }
+  // Secret-class payloads are never kept; everything else is shown only to those entitled.
+  await deps.history.record({ trace, envelope, storeData: storeData && envelope.dataClass !== "secret" });
   publishEvent(deps, trace);
 }
 

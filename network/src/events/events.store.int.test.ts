@@ -8,6 +8,8 @@ import { event } from "../../test/fixtures.js";
 import { networkEvents } from "../db/schema.js";
 import type * as schema from "../db/schema.js";
 import { TraceRecorder } from "../traces/traces.model.js";
+import { createLogger } from "@symbia/http";
+import { HistoryWriter } from "./events.history.js";
 import { edgeCounts, eventStats, listEvents, listTracesByRun, pruneEvents, recordEvent } from "./events.store.js";
 
 let database: TestDatabase<typeof schema>;
@@ -123,6 +125,24 @@ describe("event history store", () => {
       { from: "service:messaging", to: "service:assistants", count: 2 },
       { from: "service:messaging", to: "service:logging", count: 1 },
     ]);
+  });
+
+  it("group-commits concurrent records: each resolves once written, in arrival order", async () => {
+    const writer = new HistoryWriter(database.db, createLogger({ service: "network", level: "silent" }));
+    const envelopes = Array.from({ length: 12 }, (_, i) => event({ runId: `run-batch-${i}` }));
+    let written = 0;
+    await Promise.all(
+      envelopes.map(async (envelope) => {
+        await writer.record({ trace: traced(envelope, "delivered", ["service:assistants"]), envelope });
+        // Resolved only once the row is readable.
+        const page = await listEvents(database.db, { orgId: "org-1" }, query({ runId: envelope.runId }), { includeData: false });
+        expect(page.items.map((e) => e.eventId)).toEqual([envelope.id]);
+        written += 1;
+      }),
+    );
+    expect(written).toBe(12);
+    const all = await listEvents(database.db, { orgId: "org-1" }, query({ limit: 50 }), { includeData: false });
+    expect(all.items.map((e) => e.eventId).reverse()).toEqual(envelopes.map((e) => e.id));
   });
 
   it("stays bounded: pruning keeps the newest rows", async () => {

@@ -43,37 +43,56 @@ export function toEventRecord(row: EventRow, includeData: boolean): EventRecord 
   };
 }
 
+/** One history row to write: the trace, the envelope fields, and whether the payload is kept. */
+export interface EventToRecord {
+  trace: EventTrace;
+  /** The event as received (for a dropped event, the unverified envelope: recorded, never trusted). */
+  envelope: Pick<UnsignedEnvelope, "boundary" | "principal" | "dataClass" | "causedBy" | "timestamp" | "data">;
+  /** False keeps `data` out (the network never keeps secret-class payloads). Default true. */
+  storeData?: boolean;
+}
+
+function rowOf({ trace, envelope, storeData }: EventToRecord) {
+  return {
+    eventId: trace.eventId,
+    orgId: trace.orgId,
+    runId: trace.runId,
+    traceId: trace.traceId,
+    type: trace.type,
+    source: trace.source,
+    target: trace.target,
+    boundary: envelope.boundary,
+    dataClass: envelope.dataClass ?? "none",
+    principal: envelope.principal ?? null,
+    causedBy: envelope.causedBy ?? null,
+    timestamp: new Date(envelope.timestamp),
+    data: storeData === false ? null : envelope.data,
+    status: trace.status,
+    reasonCode: trace.reasonCode,
+    reason: trace.reason,
+    deliveredTo: [...trace.deliveredTo],
+    hops: trace.hops,
+    recordedAt: new Date(trace.recordedAt),
+  };
+}
+
 /**
  * Appends an event and its trace to the history. `envelope` is the event as received (for a
  * dropped event, the unverified envelope: it is recorded, never trusted). `data` is stored
  * unless `storeData` is false (the network may keep payloads of some data classes out).
  */
-export async function recordEvent(db: Db, trace: EventTrace, envelope: Pick<UnsignedEnvelope, "boundary" | "principal" | "dataClass" | "causedBy" | "timestamp" | "data">, options: { storeData?: boolean } = {}): Promise<number> {
+export async function recordEvent(db: Db, trace: EventTrace, envelope: EventToRecord["envelope"], options: { storeData?: boolean } = {}): Promise<number> {
   const [row] = await db
     .insert(networkEvents)
-    .values({
-      eventId: trace.eventId,
-      orgId: trace.orgId,
-      runId: trace.runId,
-      traceId: trace.traceId,
-      type: trace.type,
-      source: trace.source,
-      target: trace.target,
-      boundary: envelope.boundary,
-      dataClass: envelope.dataClass ?? "none",
-      principal: envelope.principal ?? null,
-      causedBy: envelope.causedBy ?? null,
-      timestamp: new Date(envelope.timestamp),
-      data: options.storeData === false ? null : envelope.data,
-      status: trace.status,
-      reasonCode: trace.reasonCode,
-      reason: trace.reason,
-      deliveredTo: [...trace.deliveredTo],
-      hops: trace.hops,
-      recordedAt: new Date(trace.recordedAt),
-    })
+    .values(rowOf({ trace, envelope, ...(options.storeData === undefined ? {} : { storeData: options.storeData }) }))
     .returning({ seq: networkEvents.seq });
   return row!.seq;
+}
+
+/** Appends several events in one statement (one commit), in order. */
+export async function recordEvents(db: Db, events: readonly EventToRecord[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.insert(networkEvents).values(events.map(rowOf));
 }
 
 function filters(scope: OrgScope, query: Partial<Pick<ListEventsQuery, "runId" | "type" | "source" | "status">>): SQL[] {
