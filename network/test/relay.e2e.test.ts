@@ -1,5 +1,7 @@
 import { spawnIdentity, type IdentityProcess, type TestUser } from "@symbia/id/testing";
-import { createEnvelope, decodeNodeKey, deriveNodeKey, signEnvelope, type RelayClient, type SignedEnvelope } from "@symbia/relay";
+import { runWithContext } from "@symbia/http";
+import { createEnvelope, decodeNodeKey, defineHandler, deriveNodeKey, signEnvelope, type RelayClient, type SignedEnvelope } from "@symbia/relay";
+import { z } from "zod";
 import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, eventually, freePort, Nodes, pause, registerAgent, startNetwork, type Inbox, type TestAgent, type TestNetwork } from "./harness.js";
@@ -106,6 +108,28 @@ describe("two relay clients under a contract", () => {
   });
 });
 
+describe("trace context", () => {
+  it("carries the current request's trace id and org into emitted events, and handlers answer within the event's trace", async () => {
+    const [zeta, eta] = (await Promise.all(["zeta", "eta"].map((n) => registerAgent(identity, owner, n)))) as [TestAgent, TestAgent];
+    await contract(zeta.agentId, eta.agentId, ["ask.*"]);
+    await contract(eta.agentId, zeta.agentId, ["ask.*"]);
+    const asker = nodes.receiver({ nodeId: zeta.agentId, type: "assistant", credentials: zeta.login });
+    const answerer = nodes.relay({
+      nodeId: eta.agentId,
+      type: "assistant",
+      credentials: eta.login,
+      // No traceId given: the answer continues the trace of the event being handled.
+      handlers: { "ask.question": defineHandler(z.object({ q: z.string() }), async (event, { client }) => void (await client.emit("ask.answer", { a: event.data.q.toUpperCase() }, { target: event.source, causedBy: event.id }))) },
+    });
+    await Promise.all([asker.client.ready(), answerer.ready()]);
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const sent = await runWithContext({ requestId: "req-1", traceId, spanId: "00f067aa0ba902b7", orgId: owner.orgId }, () => asker.client.emit("ask.question", { q: "why" }, { target: eta.agentId }));
+    expect(sent).toMatchObject({ status: "delivered" });
+    const [answer] = await asker.inbox.waitFor(1);
+    expect(answer).toMatchObject({ type: "ask.answer", traceId, causedBy: sent.eventId, orgId: owner.orgId, data: { a: "WHY" } });
+  });
+});
+
 describe("entity binding", () => {
   it("routes an event addressed to an entity to the node holding it, and records the binding in identity", async () => {
     await contract(alpha.agentId, beta.agentId, ["note.*"]);
@@ -151,7 +175,8 @@ describe("verification at the door", () => {
       data: { text: "hello" },
       ...overrides,
     });
-  const send = async (signed: unknown) => (await socket.emitWithAck("event:send", signed)) as { ok: boolean; data: { status: string; reasonCode: string | null } };
+  const send = async (signed: unknown) => (await socket.timeout(5_000).emitWithAck("event:send", signed)) as { ok: boolean; data: { status: string; reasonCode: string | null } };
+  let heartbeats: NodeJS.Timeout;
 
   beforeAll(async () => {
     await contract(gamma.agentId, beta.agentId, ["probe.*"]);
@@ -159,9 +184,13 @@ describe("verification at the door", () => {
     const registered = await socket.emitWithAck("node:register", { nodeId: gamma.agentId, type: "assistant" });
     expect(registered.ok).toBe(true);
     key = decodeNodeKey(registered.data.key);
+    // A raw node heartbeats by hand, or the network removes it after the (short, test) timeout.
+    heartbeats = setInterval(() => socket.emit("node:heartbeat", {}, () => undefined), registered.data.heartbeatIntervalMs);
     // The key handed over is the HKDF of the network secret for this node, and no other node's.
     expect(key.equals(deriveNodeKey(network.env.NETWORK_HASH_SECRET!, gamma.agentId))).toBe(true);
   });
+
+  afterAll(() => clearInterval(heartbeats));
 
   it("refuses and counts tampered, foreign-keyed, replayed, stale and future events, delivering none", async () => {
     const before = receiver.inbox.events.filter((e) => e.type === "probe.sent").length;
