@@ -6,7 +6,7 @@ import { testServerConfig } from "./testing.js";
  * A node that records what the server does with it (the attachment is an interface of this
  * library; @symbia/relay's client implements it and is tested end to end in network/).
  */
-function recordingNode(status: RelayAttachmentStatus) {
+function recordingNode(status: RelayAttachmentStatus & Record<string, unknown>) {
   const calls: string[] = [];
   const node: RelayAttachment = {
     start: () => void calls.push("start"),

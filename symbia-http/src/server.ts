@@ -65,13 +65,15 @@ export interface CreateServerOptions {
   relay?: RelayAttachment;
 }
 
-/** What readiness reports about a service's network node (see {@link RelayAttachment}). */
+/**
+ * What readiness reports about a service's network node (see {@link RelayAttachment}); every
+ * other field of the object (outbox size, counters, last error) is reported as well.
+ */
 export interface RelayAttachmentStatus {
   /** The node's socket to the network is open. */
   connected: boolean;
   /** The network accepted the node's registration on that socket. */
   registered: boolean;
-  [key: string]: unknown;
 }
 
 /**
