@@ -74,7 +74,7 @@ describe("entity ids survive a restart", () => {
     const user = await registerUser(first.url, { email: "persist@example.com" });
     await first.server.shutdown("restart");
     const reopened = await createDatabase({ service: "identity", schema, migrationsDir, config: { memory: false, url: database.url!, schemaName: database.schemaName } });
-    const second = await startIdentity({ env, database: Object.assign(reopened, { url: database.url, close: database.close }) });
+    const second = await startIdentity({ env, database: Object.assign(reopened, { url: database.url, close: database.close, closeConnections: reopened.close }) });
     try {
       const login = await call(`${second.url}/api/auth/login`, { json: { email: "persist@example.com", password: "correct-Horse-battery-9" } });
       expect(login.status).toBe(200);
