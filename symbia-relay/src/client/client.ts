@@ -1,166 +1,18 @@
-import { randomUUID } from "node:crypto";
-import { currentContext, newSpanId, newTraceId, runWithContext } from "@symbia/http";
 import { AppError, type ErrorCode } from "@symbia/sys";
 import { io, type Socket } from "socket.io-client";
-import { z } from "zod";
-import { Boundary, DataClass, createEnvelope, type ActingPrincipal, type SignedEnvelope } from "../envelope.js";
-import { EntityId, EventId, EventType, NodeId, OrgId, RunId, TraceId, JsonValue } from "../ids.js";
+import type { SignedEnvelope } from "../envelope.js";
+import { NodeId } from "../ids.js";
 import { decodeNodeKey } from "../keys.js";
-import { ReplayCache, type ReplayCacheOptions } from "../replay.js";
-import { signEnvelope } from "../signing.js";
-import { verifyEnvelope, type VerifyFailureReason } from "../verify.js";
+import { ReplayCache } from "../replay.js";
+import type { VerifyFailureReason } from "../verify.js";
 import { EventVerdict } from "../wire/ingress.js";
-import { NodeRegistered, type EntityBinding, type NodeType, type RegisterNodeBody } from "../wire/nodes.js";
-import { resolveHandler, type RelayHandler } from "./handlers.js";
+import { NodeRegistered, type EntityBinding, type RegisterNodeBody } from "../wire/nodes.js";
+import { handleDelivery } from "./deliveries.js";
 import { Outbox } from "./outbox.js";
+import { pendingEvent, signPending, type PendingEvent } from "./pending.js";
+import type { ConnectRelayOptions, DeliveryAck, EmitOptions, EmitResult, RelayClient, RelayLogger, RelayStatus } from "./types.js";
 
-/** Something that yields a current identity access token for the node's principal (`@symbia/id` `TokenSource`). */
-export interface RelayCredentials {
-  /** Called at every (re)connection: the token goes in the Socket.IO handshake (`auth.token`). */
-  getToken(): Promise<string>;
-}
-
-/** The logging the client does (a pino logger fits). Default: none. */
-export interface RelayLogger {
-  debug(object: object, message?: string): void;
-  info(object: object, message?: string): void;
-  warn(object: object, message?: string): void;
-  error(object: object, message?: string): void;
-}
-
-/** Options of {@link connectRelay}. */
-export interface ConnectRelayOptions {
-  /** The network's base URL (`http://127.0.0.1:5054`; services use `config.serviceUrls.network`). */
-  networkUrl: string;
-  /**
-   * The node id: the principal's own id for `service` (`service:<id>`), `assistant` (the agent id)
-   * and `client` (the user id); `sandbox:<owner principal id>:<name>` and
-   * `bridge:<owner principal id>:<name>` for nodes a service or agent runs (network README).
-   */
-  nodeId: string;
-  type: NodeType;
-  credentials: RelayCredentials;
-  /**
-   * The org the node works in, sent in the handshake: chooses among a user's orgs for a client node.
-   * Service nodes serve every org and give `orgId` per event instead.
-   */
-  orgId?: string;
-  name?: string;
-  /** What the node offers, for discovery (free text such as `llm.invoke`). */
-  capabilities?: string[];
-  /** Where the network POSTs signed envelopes when this node's socket is not connected. */
-  endpoint?: string;
-  metadata?: Record<string, JsonValue>;
-  /** By event type: exact (`message.new`), `prefix.*` or `*`; the most specific wins. */
-  handlers?: Record<string, RelayHandler<any>>;
-  /** Bounded outbox while disconnected (default 1,000 events; the oldest is dropped when full). */
-  outbox?: { maxEvents?: number };
-  /** Reconnection backoff: from `initialDelayMs` (500) doubling to `maxDelayMs` (30,000), ± `jitter` (0.2). */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number; jitter?: number };
-  /** Longest wait for the network's answer to register, heartbeat or send (default 30,000 ms). */
-  ackTimeoutMs?: number;
-  /** Replay cache of received events (dedupe by event id). */
-  replayCache?: ReplayCacheOptions;
-  logger?: RelayLogger;
-  /** Connect now (default true). `@symbia/http`'s `relay` option wants `false`: the server starts it after listen. */
-  autoStart?: boolean;
-}
-
-/** Options of {@link RelayClient.emit}. */
-export interface EmitOptions {
-  /** A node id or an entity id (`ent_…`); absent → fan-out along contracts. */
-  target?: string;
-  /** Default: a new run id `run_<uuid>`. */
-  runId?: string;
-  /** Default: the current request's trace id (`@symbia/http` context), else a new one. */
-  traceId?: string;
-  /** Default `intra`. */
-  boundary?: Boundary;
-  causedBy?: string;
-  /** Who the event acts for; default the node's own principal. Only service nodes may name another. */
-  principal?: ActingPrincipal;
-  dataClass?: DataClass;
-  /** The tenant; default the current request's org, else the node's org. Service nodes (org-less) need one of these. */
-  orgId?: string;
-}
-
-/** What {@link RelayClient.emit} resolves to. */
-export type EmitResult =
-  | ({ queued: false } & EventVerdict)
-  | { eventId: string; queued: true };
-
-/** Counters and state of a {@link RelayClient}. */
-export interface RelayStatus {
-  nodeId: string;
-  connected: boolean;
-  registered: boolean;
-  outbox: { size: number; dropped: number; maxEvents: number };
-  /** Events handed to the network (acknowledged). */
-  sent: number;
-  /** Verified events received. */
-  received: number;
-  /** Received again (same source and id): acknowledged, not handled twice. */
-  duplicates: number;
-  /** Verified but no handler for the type. */
-  unhandled: number;
-  /** `data` failed the handler's schema. */
-  invalid: number;
-  handlerErrors: number;
-  /** Received envelopes that failed verification, by reason (duplicates are counted apart). */
-  rejected: Partial<Record<VerifyFailureReason, number>>;
-  /** Registrations after the first (reconnects). */
-  reregistrations: number;
-  lastError: string | null;
-}
-
-/** The answer a delivery gets (the `event:deliver` ack, or what an HTTP endpoint should send back). */
-export type DeliveryAck = { ok: true; data: { handled: boolean; duplicate?: boolean } } | { ok: false; error: { code: string; message: string; details?: unknown } };
-
-/** A node of the network. */
-export interface RelayClient {
-  /** Starts connecting (once; `autoStart` does it at creation). */
-  start(): void;
-  /**
-   * Resolves once registered (a new promise after each disconnection, resolved by the next
-   * registration); rejects when the network refuses the registration (wrong id, bad payload) or
-   * the client is closed.
-   */
-  ready(): Promise<NodeRegistered>;
-  /**
-   * Signs and sends an event; resolves with the network's verdict, or `{queued: true}` while
-   * disconnected (the event waits in the outbox and is signed when it is finally sent).
-   * @throws ZodError for invalid fields; AppError from the network (`forbidden`...) or `timeout`.
-   */
-  emit(type: string, data: unknown, options?: EmitOptions): Promise<EmitResult>;
-  /** Binds an entity to this node (`entity:bind`). @throws AppError `unavailable` when not registered. */
-  bind(entityId: string): Promise<EntityBinding>;
-  /** Unbinds an entity this node holds. */
-  unbind(entityId: string): Promise<void>;
-  /**
-   * Handles an envelope that reached the node's HTTP `endpoint` (the network's fallback when the
-   * socket is down): verified, deduplicated and dispatched as socket deliveries are. Answer the
-   * POST with 200 when `ok`, else 4xx.
-   */
-  receive(envelope: unknown): Promise<DeliveryAck>;
-  status(): RelayStatus;
-  /** Leaves the network: closes the socket and stops every timer. Queued events are discarded. */
-  close(): Promise<void>;
-}
-
-interface PendingEvent {
-  seq: number;
-  id: string;
-  type: string;
-  data: unknown;
-  target?: string;
-  runId: string;
-  traceId: string;
-  boundary: Boundary;
-  causedBy?: string;
-  principal?: ActingPrincipal;
-  dataClass?: DataClass;
-  orgId?: string;
-}
+export type { ConnectRelayOptions, DeliveryAck, EmitOptions, EmitResult, RelayClient, RelayCredentials, RelayLogger, RelayStatus } from "./types.js";
 
 interface Flight {
   pending: PendingEvent;
@@ -168,18 +20,6 @@ interface Flight {
   resolve(result: EmitResult): void;
   reject(error: unknown): void;
 }
-
-const EmitFields = z.object({
-  type: EventType,
-  target: z.union([NodeId, EntityId]).optional(),
-  runId: RunId,
-  traceId: TraceId,
-  boundary: Boundary,
-  causedBy: EventId.optional(),
-  dataClass: DataClass.optional(),
-  orgId: OrgId.optional(),
-  data: JsonValue,
-});
 
 // Refusals that retrying cannot fix: the client stops and ready() rejects.
 const PERMANENT: ReadonlySet<string> = new Set(["forbidden", "validation_failed", "conflict", "bad_request"]);
@@ -281,32 +121,7 @@ class NodeClient implements RelayClient {
 
   async emit(type: string, data: unknown, options: EmitOptions = {}): Promise<EmitResult> {
     if (this.closed) throw new AppError("unavailable", "relay client is closed");
-    const context = currentContext();
-    const fields = EmitFields.parse({
-      type,
-      data,
-      target: options.target,
-      runId: options.runId ?? `run_${randomUUID()}`,
-      traceId: options.traceId ?? context?.traceId ?? newTraceId(),
-      boundary: options.boundary ?? "intra",
-      causedBy: options.causedBy,
-      dataClass: options.dataClass,
-      orgId: options.orgId ?? context?.orgId,
-    });
-    const pending: PendingEvent = {
-      seq: ++this.seq,
-      id: `evt_${randomUUID()}`,
-      type: fields.type,
-      data: fields.data,
-      runId: fields.runId,
-      traceId: fields.traceId,
-      boundary: fields.boundary,
-      ...(fields.target === undefined ? {} : { target: fields.target }),
-      ...(fields.causedBy === undefined ? {} : { causedBy: fields.causedBy }),
-      ...(fields.dataClass === undefined ? {} : { dataClass: fields.dataClass }),
-      ...(fields.orgId === undefined ? {} : { orgId: fields.orgId }),
-      ...(options.principal ? { principal: options.principal } : {}),
-    };
+    const pending = pendingEvent(++this.seq, type, data, options);
     if (!this.isLive()) return this.enqueue(pending);
     return this.send(pending);
   }
@@ -319,42 +134,18 @@ class NodeClient implements RelayClient {
     await this.call("entity:unbind", { entityId });
   }
 
-  async receive(input: unknown): Promise<DeliveryAck> {
-    if (!this.key || !this.registration) return { ok: false, error: { code: "unavailable", message: "node not registered yet" } };
-    const result = verifyEnvelope(input, { key: this.key, replayCache: this.replays, maxAgeMs: this.registration.maxAgeMs, maxFutureMs: this.registration.maxFutureMs });
-    if (!result.ok) {
-      if (result.reason === "replayed") {
-        this.counters.duplicates += 1;
-        return { ok: true, data: { handled: false, duplicate: true } };
-      }
-      this.rejected[result.reason] = (this.rejected[result.reason] ?? 0) + 1;
-      this.logger.warn({ reason: result.reason, eventId: result.eventId, source: result.source }, "relay: refused a delivered event");
-      return { ok: false, error: { code: "unauthenticated", message: `event refused: ${result.reason}` } };
-    }
-    const envelope = result.envelope;
-    this.counters.received += 1;
-    const handler = resolveHandler(this.options.handlers ?? {}, envelope.type);
-    if (!handler) {
-      this.counters.unhandled += 1;
-      return { ok: true, data: { handled: false } };
-    }
-    const parsed = handler.schema.safeParse(envelope.data);
-    if (!parsed.success) {
-      this.counters.invalid += 1;
-      const issues = parsed.error.issues.map((i) => ({ path: ["data", ...i.path].join("."), message: i.message }));
-      return { ok: false, error: { code: "validation_failed", message: `data of ${envelope.type} is invalid`, details: { issues } } };
-    }
-    try {
-      // Handlers run in the event's trace, so their logs and the events they emit carry its trace id.
-      await runWithContext({ requestId: newSpanId(), traceId: envelope.traceId, spanId: newSpanId(), orgId: envelope.orgId }, () =>
-        handler.handle({ ...envelope, data: parsed.data }, { client: this }),
-      );
-      return { ok: true, data: { handled: true } };
-    } catch (error) {
-      this.counters.handlerErrors += 1;
-      this.logger.error({ err: error, eventId: envelope.id, type: envelope.type }, "relay: handler failed");
-      return { ok: false, error: { code: "internal", message: "the handler failed" } };
-    }
+  receive(input: unknown): Promise<DeliveryAck> {
+    if (!this.key || !this.registration) return Promise.resolve({ ok: false, error: { code: "unavailable", message: "node not registered yet" } });
+    return handleDelivery(input, {
+      key: this.key,
+      registration: this.registration,
+      replays: this.replays,
+      handlers: this.options.handlers ?? {},
+      counters: this.counters,
+      rejected: this.rejected,
+      logger: this.logger,
+      client: this,
+    });
   }
 
   status(): RelayStatus {
@@ -544,25 +335,7 @@ class NodeClient implements RelayClient {
   }
 
   private sign(pending: PendingEvent): SignedEnvelope {
-    const registration = this.registration!;
-    const orgId = pending.orgId ?? registration.node.orgId ?? this.options.orgId;
-    if (!orgId) throw new AppError("validation_failed", "orgId is required: this node serves every org, so each event must name one (emit option orgId, or a request context)");
-    const envelope = createEnvelope({
-      id: pending.id,
-      type: pending.type,
-      source: this.options.nodeId,
-      runId: pending.runId,
-      traceId: pending.traceId,
-      orgId,
-      boundary: pending.boundary,
-      principal: pending.principal ?? registration.node.principal,
-      data: pending.data as JsonValue,
-      ...(pending.target === undefined ? {} : { target: pending.target }),
-      ...(pending.causedBy === undefined ? {} : { causedBy: pending.causedBy }),
-      ...(pending.dataClass === undefined ? {} : { dataClass: pending.dataClass }),
-    });
-    // Signed when sent, not when emitted: a queued event's timestamp stays inside the window.
-    return signEnvelope(envelope, this.key!);
+    return signPending(pending, { nodeId: this.options.nodeId, registration: this.registration!, key: this.key!, ...(this.options.orgId ? { orgId: this.options.orgId } : {}) });
   }
 
   private send(pending: PendingEvent): Promise<EmitResult> {

@@ -16,7 +16,7 @@ export interface RelayHandler<T = unknown> {
 /** What a handler gets besides its event. */
 export interface RelayHandlerContext {
   /** The node's own client (to answer with `emit`, for example). */
-  client: import("./client.js").RelayClient;
+  client: import("./types.js").RelayClient;
 }
 
 /**
