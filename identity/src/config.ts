@@ -1,4 +1,5 @@
 import { loadBaseConfig, type BaseConfig } from "@symbia/http";
+import { telemetryConfigFromEnv, type TelemetryConfig } from "@symbia/logging-client";
 import { SERVICE_IDS, envPrefix, type ServiceId } from "@symbia/sys";
 import { z } from "zod";
 
@@ -37,7 +38,10 @@ export const IdentityConfigSchema = z.object({
   loginFailuresPerAccount: z.coerce.number().int().min(1).default(10),
 });
 
-export type IdentityConfig = BaseConfig & z.infer<typeof IdentityConfigSchema>;
+export type IdentityConfig = BaseConfig & z.infer<typeof IdentityConfigSchema> & {
+  /** TELEMETRY_*, LOGGING_SERVICE_URL: request spans and warn+ log lines shipped to logging. */
+  telemetry: TelemetryConfig;
+};
 
 /**
  * Reads identity's configuration from the environment: the only place identity reads
@@ -71,5 +75,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     authRateLimit: { points: env.AUTH_RATE_LIMIT_POINTS || undefined, durationSeconds: env.AUTH_RATE_LIMIT_SECONDS || undefined },
     loginFailuresPerAccount: env.LOGIN_FAILURES_PER_ACCOUNT || undefined,
   });
-  return { ...base, ...own };
+  return { ...base, ...own, telemetry: telemetryConfigFromEnv(env) };
 }

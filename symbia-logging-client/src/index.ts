@@ -6,3 +6,6 @@ export { requestTelemetry, telemetryDestination } from "./http.js";
 export type { TelemetryDestinationOptions } from "./http.js";
 export * from "./schemas.js";
 export * from "./queries.js";
+export { telemetryConfigFromEnv, TelemetryConfigSchema } from "./config.js";
+export type { TelemetryConfig } from "./config.js";
+export { registerTelemetryMetrics } from "./metrics.js";
