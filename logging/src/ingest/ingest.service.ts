@@ -98,7 +98,7 @@ export async function ingest(deps: LoggingDeps, principal: Principal, defaultOrg
     return count;
   };
   const { newLogs, accepted } = await deps.database.withTransaction(async (tx) => {
-    const fresh = logRows.length ? await insertLogs(tx, logRows) : [];
+    const fresh = logRows.length ? await insertLogs(tx, logRows, deps.database.mode) : [];
     return {
       newLogs: fresh,
       accepted: {

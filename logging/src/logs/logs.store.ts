@@ -26,13 +26,31 @@ export function logRecord(row: LogRow): LogRecord {
   };
 }
 
-/** Inserts rows (all of one org or several: ids are unique per org); returns those that were new. */
-export async function insertLogs(db: Db, rows: LogRow[]): Promise<LogRow[]> {
+/**
+ * Inserts rows (of one org or several: ids are unique per org); returns those that were new.
+ * On PostgreSQL the rows travel as one array per column through `unnest` — 14 parameters per
+ * statement instead of 14 per row, about four times faster than drizzle's multi-row VALUES here
+ * (see `bench/`); pg-mem has no multi-array `unnest`, so it takes drizzle's insert.
+ */
+export async function insertLogs(db: Db, rows: LogRow[], mode: "postgres" | "memory"): Promise<LogRow[]> {
   const inserted: LogRow[] = [];
   for (let i = 0; i < rows.length; i += 1_000) {
     const chunk = rows.slice(i, i + 1_000);
-    const ids = await db.insert(logs).values(chunk).onConflictDoNothing().returning({ orgId: logs.orgId, id: logs.id });
-    const fresh = new Set(ids.map((r) => `${r.orgId}\u0000${r.id}`));
+    let keys: { orgId: string; id: string }[];
+    if (mode === "postgres") {
+      const col = <T>(pick: (r: LogRow) => T) => sql.param(chunk.map(pick));
+      const result = await db.execute<{ org_id: string; id: string }>(sql`
+        insert into ${logs} (org_id, service, env, data_class, id, ts, level, level_num, message, fields, trace_id, span_id, run_id, ingested_by)
+        select * from unnest(${col((r) => r.orgId)}::text[], ${col((r) => r.service)}::text[], ${col((r) => r.env)}::text[], ${col((r) => r.dataClass)}::text[],
+          ${col((r) => r.id)}::text[], ${col((r) => r.ts.toISOString())}::timestamptz[], ${col((r) => r.level)}::text[], ${col((r) => r.levelNum)}::int[],
+          ${col((r) => r.message)}::text[], ${col((r) => JSON.stringify(r.fields))}::jsonb[], ${col((r) => r.traceId)}::text[], ${col((r) => r.spanId)}::text[],
+          ${col((r) => r.runId)}::text[], ${col((r) => r.ingestedBy)}::text[])
+        on conflict do nothing returning org_id, id`);
+      keys = result.rows.map((r) => ({ orgId: r.org_id, id: r.id }));
+    } else {
+      keys = await db.insert(logs).values(chunk).onConflictDoNothing().returning({ orgId: logs.orgId, id: logs.id });
+    }
+    const fresh = new Set(keys.map((r) => `${r.orgId}\u0000${r.id}`));
     for (const row of chunk) if (fresh.has(`${row.orgId}\u0000${row.id}`)) inserted.push(row);
   }
   return inserted;
