@@ -62,5 +62,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     tailMaxClients: env.TAIL_MAX_CLIENTS || undefined,
     tailKeepAliveMs: env.TAIL_KEEPALIVE_MS || undefined,
   });
-  return { ...base, ...own };
+  // Batches are bigger than the shared 1 MiB default allows; BODY_LIMIT_BYTES still overrides.
+  return { ...base, ...own, bodyLimitBytes: env.BODY_LIMIT_BYTES ? base.bodyLimitBytes : 8 * 1024 * 1024 };
 }
