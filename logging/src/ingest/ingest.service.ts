@@ -110,7 +110,14 @@ export async function ingest(deps: LoggingDeps, principal: Principal, defaultOrg
     };
   });
   for (const kind of ["logs", "metrics", "spans", "objects"] as const) if (accepted[kind]) deps.metrics.ingested.inc({ kind }, accepted[kind]);
-  if (newLogs.length) deps.tail.publish(newLogs.map(logRecord));
+  // The rows are committed: the live tail must not turn a stored batch into a failed request.
+  if (newLogs.length) {
+    try {
+      deps.tail.publish(newLogs.map(logRecord));
+    } catch (error) {
+      deps.logger.warn({ err: error }, "publishing to the live tail failed");
+    }
+  }
   return {
     accepted,
     ids: {

@@ -70,12 +70,21 @@ export class TailHub {
   /** Offers newly stored lines to every matching client. */
   publish(records: readonly LogRecord[]): void {
     if (this.clients.size === 0) return;
+    const serialized = new Map<LogRecord, string>();
+    const json = (record: LogRecord) => serialized.get(record) ?? serialized.set(record, JSON.stringify(record)).get(record)!;
     for (const client of this.clients) {
       if (client.dropped) continue;
-      for (const record of records) {
-        if (!matchesLog(client.scope, client.filter, record)) continue;
-        this.send(client, record.id, JSON.stringify(record));
-        if (client.dropped) break;
+      try {
+        for (const record of records) {
+          if (!matchesLog(client.scope, client.filter, record)) continue;
+          this.send(client, record.id, json(record));
+          if (client.dropped) break;
+        }
+      } catch (error) {
+        // A connection that closed between two events: forget it; the others still get theirs.
+        this.clients.delete(client);
+        this.options.onChange?.("disconnected", this.clients.size);
+        this.options.logger.debug({ err: (error as Error).message }, "live-tail client gone");
       }
     }
   }
