@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { createServer, type SymbiaServer } from "@symbia/http";
-import { registerTelemetryMetrics, requestTelemetry } from "@symbia/logging-client";
+import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import cookieParser from "cookie-parser";
 import type { IdentityDeps } from "./deps.js";
 import { agentsRouter, apiKeysRouter } from "./agents/agents.routes.js";
@@ -45,11 +45,7 @@ export function createApp(deps: IdentityDeps): SymbiaServer {
   });
   const prune = setInterval(() => void pruneExpired(deps).catch((e: Error) => deps.logger.warn({ err: e.message }, "pruning expired tokens failed")), 10 * 60_000);
   prune.unref();
-  if (deps.telemetry) {
-    const telemetry = deps.telemetry;
-    registerTelemetryMetrics(telemetry, server.metrics.registry);
-    server.onShutdown("flush telemetry", () => telemetry.shutdown(3_000), "telemetry");
-  }
+  if (deps.telemetry) attachTelemetry(server, deps.telemetry);
   server.onShutdown("housekeeping", () => {
     clearInterval(prune);
     deps.keys.stop();

@@ -30,7 +30,7 @@ export async function buildDeps(config: IdentityConfig, overrides: Partial<Pick<
   let deps: IdentityDeps | undefined;
   // The telemetry client's failures are reported on a logger that is not shipped (no feedback loop).
   const quiet = createLogger({ service: "identity", level: config.logLevel });
-  const telemetry = identityTelemetry(config, selfServiceToken(() => deps!), () => quiet);
+  const telemetry = identityTelemetry(config, selfServiceToken(() => deps!), quiet);
   const logger =
     overrides.logger ??
     createLogger({ service: "identity", level: config.logLevel, ...(telemetry ? { destination: telemetryDestination(telemetry, { minLevel: config.telemetry.logLevel }) } : {}) });

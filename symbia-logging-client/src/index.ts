@@ -9,3 +9,5 @@ export * from "./queries.js";
 export { telemetryConfigFromEnv, TelemetryConfigSchema } from "./config.js";
 export type { TelemetryConfig } from "./config.js";
 export { registerTelemetryMetrics } from "./metrics.js";
+export { createServiceTelemetry, attachTelemetry } from "./service.js";
+export type { ServiceTelemetryOptions } from "./service.js";

@@ -1,4 +1,4 @@
-import { createLoggingClient, type LoggingClient, type TokenSource } from "@symbia/logging-client";
+import { createServiceTelemetry, type LoggingClient, type TokenSource } from "@symbia/logging-client";
 import type { Logger } from "@symbia/http";
 import type { IdentityConfig } from "../config.js";
 import type { IdentityDeps } from "../deps.js";
@@ -24,22 +24,6 @@ export function selfServiceToken(deps: () => IdentityDeps): TokenSource {
 }
 
 /** The logging client identity ships its request spans and warn+ log lines through, when enabled. */
-export function identityTelemetry(config: IdentityConfig, auth: TokenSource, report: () => Logger | undefined): LoggingClient | undefined {
-  if (!config.telemetry.enabled) return undefined;
-  let lastReport = 0;
-  return createLoggingClient({
-    url: config.telemetry.url,
-    service: "identity",
-    env: config.env,
-    auth,
-    batchSize: config.telemetry.batchSize,
-    flushIntervalMs: config.telemetry.flushIntervalMs,
-    maxQueue: config.telemetry.maxQueue,
-    onError: (error, details) => {
-      // Logging down must not flood identity's own output: one line a minute, never shipped.
-      if (Date.now() - lastReport < 60_000) return;
-      lastReport = Date.now();
-      report()?.info({ err: error.message, events: details.events, status: details.status }, "telemetry batch dropped");
-    },
-  });
+export function identityTelemetry(config: IdentityConfig, auth: TokenSource, report: Logger): LoggingClient | undefined {
+  return createServiceTelemetry({ service: "identity", env: config.env, config: config.telemetry, auth, report });
 }
