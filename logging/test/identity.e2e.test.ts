@@ -84,7 +84,11 @@ describe("identity ships its telemetry through @symbia/logging-client", () => {
       const r = await call(`${logging.url}/api/spans?service=caller`, { token: admin.token, orgId: "platform" });
       return r.body.items.length ? r.body.items : undefined;
     }, "the caller's span");
-    const view = await trace(spans[0].traceId, admin.token, "platform");
+    // Each side flushes on its own schedule: wait for both spans.
+    const view = await eventually(async () => {
+      const res = await call(`${logging.url}/api/traces/${spans[0].traceId}`, { token: admin.token, orgId: "platform" });
+      return res.body.spanCount === 2 ? res.body : undefined;
+    }, "both sides of the call");
     expect(view.services).toEqual(["caller", "identity"]);
     expect(view.roots).toHaveLength(1);
     expect(view.roots[0]).toMatchObject({ service: "caller", kind: "client", name: "HTTP GET", attributes: { "http.response.status_code": 200 } });
