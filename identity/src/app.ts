@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { createServer, type SymbiaServer } from "@symbia/http";
+import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import cookieParser from "cookie-parser";
 import type { IdentityDeps } from "./deps.js";
 import { agentsRouter, apiKeysRouter } from "./agents/agents.routes.js";
@@ -28,6 +29,7 @@ export function createApp(deps: IdentityDeps): SymbiaServer {
     authenticate: identityAuthenticator(deps),
     middleware: [cookieParser()],
     ...(deps.config.joinNetwork ? { relay: identityNode(deps) } : {}),
+    ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
     routers: [
       wellKnownRouter(deps),
       authRouter(deps),
@@ -45,6 +47,7 @@ export function createApp(deps: IdentityDeps): SymbiaServer {
   });
   const prune = setInterval(() => void pruneExpired(deps).catch((e: Error) => deps.logger.warn({ err: e.message }, "pruning expired tokens failed")), 10 * 60_000);
   prune.unref();
+  if (deps.telemetry) attachTelemetry(server, deps.telemetry);
   server.onShutdown("housekeeping", () => {
     clearInterval(prune);
     deps.keys.stop();

@@ -1,4 +1,5 @@
 import { loadBaseConfig, type BaseConfig } from "@symbia/http";
+import { telemetryConfigFromEnv, type TelemetryConfig } from "@symbia/logging-client";
 import { SERVICE_IDS, envPrefix, type ServiceId } from "@symbia/sys";
 import { z } from "zod";
 
@@ -39,7 +40,10 @@ export const IdentityConfigSchema = z.object({
   joinNetwork: z.stringbool(),
 });
 
-export type IdentityConfig = BaseConfig & z.infer<typeof IdentityConfigSchema>;
+export type IdentityConfig = BaseConfig & z.infer<typeof IdentityConfigSchema> & {
+  /** TELEMETRY_*, LOGGING_SERVICE_URL: request spans and warn+ log lines shipped to logging. */
+  telemetry: TelemetryConfig;
+};
 
 /**
  * Reads identity's configuration from the environment: the only place identity reads
@@ -74,5 +78,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     loginFailuresPerAccount: env.LOGIN_FAILURES_PER_ACCOUNT || undefined,
     joinNetwork: env.IDENTITY_JOIN_NETWORK || (base.env === "test" ? "false" : "true"),
   });
-  return { ...base, ...own };
+  return { ...base, ...own, telemetry: telemetryConfigFromEnv(env) };
 }

@@ -12,7 +12,7 @@ import { authMiddleware, entitlementMiddleware, hasEntitlement, type Authenticat
 import { newSpanId, newTraceId, parseTraceparent, runWithContext, sanitizeTraceId, type RequestContext } from "./context.js";
 import { errorHandler, notFoundHandler, toAppError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
-import { createHttpMetrics, metricsMiddleware, type HttpMetrics } from "./metrics.js";
+import { createHttpMetrics, metricsMiddleware, routeTemplateOf, type HttpMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { memoryLimiter, rateLimitKey, rateLimitMiddleware } from "./ratelimit.js";
 import { defineRouter, registeredRoutes, type RegisteredRoute, type ServiceRouter } from "./routes.js";
@@ -63,6 +63,8 @@ export interface CreateServerOptions {
    * that is down never makes the service not ready.
    */
   relay?: RelayAttachment;
+  /** Request start/end hooks (route, status, duration, trace and span ids) for request spans. */
+  telemetry?: RequestTelemetry;
 }
 
 /**
@@ -89,6 +91,47 @@ export interface RelayAttachment {
   close(): Promise<void>;
   /** Current state, shown by `/health/ready`. */
   status(): RelayAttachmentStatus;
+}
+
+
+/** What {@link RequestTelemetry} learns when a request starts: W3C ids of the server span. */
+export interface RequestStartInfo {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  requestId: string;
+  /** W3C trace id (or the caller's `x-trace-id`). */
+  traceId: string;
+  /** This request's span id (16 hex). */
+  spanId: string;
+  /** The caller's span id, from `traceparent`. */
+  parentSpanId?: string;
+  /** Wall-clock start, ms since the epoch. */
+  startTimeMs: number;
+}
+
+/** What {@link RequestTelemetry} learns when a request's response is closed. */
+export interface RequestEndInfo extends RequestStartInfo {
+  /** Matched route template (`/api/orgs/:orgId`); undefined when no route matched (404s). */
+  route?: string;
+  status: number;
+  /** Duration, ms (monotonic clock). */
+  durationMs: number;
+  principalId?: string;
+  /** Org the request acted in, once `scopeOf` resolved it. */
+  orgId?: string;
+  /** True when the client went away before the response finished. */
+  aborted: boolean;
+}
+
+/**
+ * Hooks told about every HTTP request, for shipping request spans (see `@symbia/logging-client`).
+ * They run synchronously on the request path: they must only enqueue, never block or throw (a
+ * throw is caught and ignored).
+ */
+export interface RequestTelemetry {
+  onRequestStart?(info: RequestStartInfo): void;
+  onRequestEnd?(info: RequestEndInfo): void;
 }
 
 /** Phases of shutdown that hooks can join (ARCHITECTURE §4 "Shutdown"). */
@@ -159,9 +202,29 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
     res.setHeader("x-request-id", context.requestId);
     inFlight++;
     const startedAt = process.hrtime.bigint();
+    const telemetry = options.telemetry;
+    const startInfo: RequestStartInfo | undefined = telemetry
+      ? { method: req.method, path: req.originalUrl.split("?")[0]!, requestId: context.requestId, traceId, spanId: context.spanId, ...(parent ? { parentSpanId: parent.parentSpanId } : {}), startTimeMs: Date.now() }
+      : undefined;
+    if (startInfo) safely(() => telemetry!.onRequestStart?.(startInfo));
     res.once("close", () => {
       inFlight--;
       const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+      if (startInfo) {
+        const route = routeTemplateOf(req);
+        const principalId = req.principal?.id;
+        safely(() =>
+          telemetry!.onRequestEnd?.({
+            ...startInfo,
+            ...(route !== undefined ? { route } : {}),
+            status: res.statusCode,
+            durationMs,
+            ...(principalId ? { principalId } : {}),
+            ...(context.orgId ? { orgId: context.orgId } : {}),
+            aborted: !res.writableFinished,
+          }),
+        );
+      }
       runWithContext(context, () =>
         logger[res.statusCode >= 500 ? "error" : "info"](
           { method: req.method, path: req.originalUrl.split("?")[0], status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100, principalId: req.principal?.id, orgId: context.orgId },
@@ -403,6 +466,15 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
     },
   };
   return server;
+}
+
+/** Runs a telemetry hook; its failure must never reach the request. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* telemetry must not break requests */
+  }
 }
 
 function sleep(ms: number): Promise<void> {
