@@ -42,8 +42,10 @@ export const MessagingConfigSchema = z
       guestSessionTtlSeconds: z.coerce.number().int().min(60).default(3_600),
       /** MESSAGING_GUEST_SESSIONS_PER_IP: new guest sessions per IP per hour. */
       guestSessionsPerIp: z.coerce.number().int().min(1).default(10),
-      /** MESSAGING_GUEST_SENDS_PER_MINUTE: website messages per guest session per minute (and 3× that per IP). */
+      /** MESSAGING_GUEST_SENDS_PER_MINUTE: website messages per guest session per minute. */
       guestSendsPerMinute: z.coerce.number().int().min(1).default(10),
+      /** MESSAGING_WEBSITE_SENDS_PER_IP: website messages per IP per minute, guests and members alike. */
+      sendsPerIp: z.coerce.number().int().min(1).default(30),
       /** MESSAGING_WEBSITE_REPLY_TIMEOUT_MS: how long the endpoint waits for the reply to start, and between chunks. */
       replyTimeoutMs: ms(60_000, 100),
     }),
@@ -86,6 +88,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       guestSessionTtlSeconds: env.MESSAGING_GUEST_SESSION_TTL_SECONDS || undefined,
       guestSessionsPerIp: env.MESSAGING_GUEST_SESSIONS_PER_IP || undefined,
       guestSendsPerMinute: env.MESSAGING_GUEST_SENDS_PER_MINUTE || undefined,
+      sendsPerIp: env.MESSAGING_WEBSITE_SENDS_PER_IP || undefined,
       replyTimeoutMs: env.MESSAGING_WEBSITE_REPLY_TIMEOUT_MS || undefined,
     },
   });

@@ -45,6 +45,8 @@ export interface StandInReply {
   replyTo: string;
   conversationId: string;
   sent: string[];
+  /** When each chunk was acknowledged by messaging (ms since epoch). */
+  sentAt: number[];
   acks: { index: number; ok: boolean; outcome?: string; code?: string }[];
   end?: { ok: boolean; data?: any; error?: any };
   /** Why stream:start was refused, if it was. */
@@ -86,7 +88,7 @@ export async function startStandIn(options: StandInOptions) {
   function answer(message: Message): StandInReply {
     const existing = replies.find((r) => r.replyTo === message.id);
     if (existing) return existing;
-    const reply: StandInReply = { messageId: randomUUID(), replyTo: message.id, conversationId: message.conversationId, sent: [], acks: [], stopped: false, done: Promise.resolve() };
+    const reply: StandInReply = { messageId: randomUUID(), replyTo: message.id, conversationId: message.conversationId, sent: [], sentAt: [], acks: [], stopped: false, done: Promise.resolve() };
     replies.push(reply);
     const run = async () => {
       if (reply.stopped) return;
@@ -108,6 +110,7 @@ export async function startStandIn(options: StandInOptions) {
           break;
         }
         reply.sent.push(delta);
+        reply.sentAt.push(Date.now());
       }
       if (!reply.stopped) reply.end = await emitAck(socket, "stream:end", { messageId: reply.messageId });
     };

@@ -15,7 +15,7 @@ export function websiteRouter(deps: MessagingDeps) {
         "Events: session, message, start, chunk, paused, resumed, done, error. Visitors without an account get a guest session (X-Guest-Session on later calls) in the demo org; signed-in callers give conversationId.",
       body: WebsiteSendBody,
       produces: "text/event-stream",
-      rateLimit: { points: deps.config.website.guestSendsPerMinute * 3, durationSeconds: 60, key: "ip" },
+      rateLimit: { points: deps.config.website.sendsPerIp, durationSeconds: 60, key: "ip" },
       errors: [503],
     },
     async (req, res) => {
