@@ -83,11 +83,16 @@ export function createApp(deps: MessagingDeps): SymbiaServer {
     deps.typing.clear();
     deps.verifier.close();
     await deps.bus.close();
-    if (redis) {
-      // The adapter unsubscribes while closing, so Socket.IO closes before its Redis clients.
-      await new Promise<void>((resolve) => io.close(() => resolve()));
-      await Promise.allSettled([redis.pub.quit(), redis.sub.quit()]);
-    }
   });
+  if (redis) {
+    // createServer closes Socket.IO (and with it the adapter, which unsubscribes) as its last
+    // step, so the Redis clients may only quit after the whole shutdown.
+    const shutdown = server.shutdown.bind(server);
+    let closed: Promise<void> | undefined;
+    server.shutdown = (reason) =>
+      (closed ??= shutdown(reason).then(async () => {
+        await Promise.allSettled([redis.pub.quit(), redis.sub.quit()]);
+      }));
+  }
   return server;
 }
