@@ -79,6 +79,12 @@ export function createApp(deps: MessagingDeps): SymbiaServer {
   deps.bus.onInbound((event) => handleAssistantEvent(deps, event));
 
   server.onShutdown("streams", () => cancelAllStreams(deps, "shutdown"));
+  // createServer's final io.close() drops packets still buffered; closing this instance's sockets
+  // here lets each flush first (what the cancelled replies just broadcast included).
+  server.onShutdown("sockets", async () => {
+    io.local.disconnectSockets(true);
+    for (let waited = 0; io.engine.clientsCount > 0 && waited < 1_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  });
   server.onShutdown("realtime", async () => {
     deps.typing.clear();
     deps.verifier.close();

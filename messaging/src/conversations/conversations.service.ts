@@ -21,12 +21,10 @@ export interface Membership {
  * one) → 404; a conversation of the actor's org it does not take part in → 403.
  */
 export async function requireParticipant(deps: MessagingDeps, actor: Actor, id: string): Promise<Membership> {
-  const db = deps.database.db;
-  const conversation = await store.findConversation(db, actor.scope, id);
-  if (!conversation) throw new AppError("not_found", "conversation not found");
-  const participant = await store.findParticipant(db, actor.scope, id, actor.scope.principalId);
-  if (!participant) throw new AppError("forbidden", "not a participant of this conversation");
-  return { conversation, participant };
+  const found = await store.findConversationWithParticipant(deps.database.db, actor.scope, id, actor.scope.principalId);
+  if (!found) throw new AppError("not_found", "conversation not found");
+  if (!found.participant) throw new AppError("forbidden", "not a participant of this conversation");
+  return { conversation: found.conversation, participant: found.participant };
 }
 
 function requireRole(membership: Membership, roles: readonly ParticipantRow["role"][], action: string): void {

@@ -13,6 +13,20 @@ export async function findConversation(db: Db, scope: Scope, id: string): Promis
   return row ?? null;
 }
 
+/**
+ * The conversation `id` of the scope's org with `principalId`'s participant row (null when it does
+ * not take part), in one query; null when the conversation is absent.
+ */
+export async function findConversationWithParticipant(db: Db, scope: Scope, id: string, principalId: string): Promise<{ conversation: ConversationRow; participant: ParticipantRow | null } | null> {
+  const [row] = await db
+    .select({ conversation: conversations, participant: participants })
+    .from(conversations)
+    .leftJoin(participants, and(eq(participants.conversationId, conversations.id), eq(participants.principalId, principalId)))
+    .where(and(eq(conversations.orgId, scope.orgId), eq(conversations.id, id)))
+    .limit(1);
+  return row ? { conversation: row.conversation, participant: row.participant } : null;
+}
+
 /** Inserts a conversation of the scope's org. */
 export async function insertConversation(db: Db, scope: Scope, row: Omit<typeof conversations.$inferInsert, "orgId">): Promise<ConversationRow> {
   const [created] = await db.insert(conversations).values({ ...row, orgId: scope.orgId }).returning();

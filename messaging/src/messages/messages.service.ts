@@ -23,11 +23,12 @@ function replayOf(existing: store.MessageRow, conversationId: string): { message
   return { message: messageView(existing), replayed: true };
 }
 
-/** Broadcasts a stored message to the conversation and hands it to the assistants. */
+/** Broadcasts a stored message to the conversation and hands it to the assistants (without waiting for them). */
 export async function announceMessage(deps: MessagingDeps, before: ConversationRow, row: store.MessageRow, options: { toAssistants: boolean }): Promise<Message> {
   const message = messageView(row);
   deps.realtime.toConversation(row.conversationId, "message:new", message, { crossInstance: before.type === "website" });
-  if (options.toAssistants) await publishMessageNew(deps, before, message).catch((error: unknown) => deps.logger.error({ err: error }, "publishing message.new failed"));
+  // The sender's ack does not wait for the assistants (best-effort delivery, idempotent by event id).
+  if (options.toAssistants) void publishMessageNew(deps, before, message).catch((error: unknown) => deps.logger.error({ err: error }, "publishing message.new failed"));
   return message;
 }
 
@@ -41,10 +42,6 @@ export async function sendMessage(deps: MessagingDeps, actor: Actor, conversatio
   requireEntitlement(actor, CAP.send);
   const db = deps.database.db;
   await requireParticipant(deps, actor, conversationId);
-  if (body.clientId) {
-    const existing = await store.findByClientId(db, actor.scope, actor.scope.principalId, body.clientId);
-    if (existing) return replayOf(existing, conversationId);
-  }
   if (body.replyTo && !(await store.findMessage(db, actor.scope, conversationId, body.replyTo))) throw invalid("replyTo", "no such message in this conversation");
   const sender = refOf(actor);
   let result: Awaited<ReturnType<typeof store.appendMessage>>;
@@ -71,7 +68,8 @@ export async function sendMessage(deps: MessagingDeps, actor: Actor, conversatio
       ),
     );
   } catch (error) {
-    // Two sends with one client id raced: the loser returns the winner's message.
+    // A repeated client id hits the unique index (the transaction, sequence included, rolls
+    // back): answer with the first message. No look-up before, so a normal send costs nothing.
     if (body.clientId && sqlState(error) === "23505") {
       const existing = await store.findByClientId(db, actor.scope, actor.scope.principalId, body.clientId);
       if (existing) return replayOf(existing, conversationId);
