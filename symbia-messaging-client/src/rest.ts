@@ -12,7 +12,7 @@ import {
 } from "./schemas/conversations.js";
 import { ControlResult, StreamState, type ControlBody } from "./schemas/control.js";
 import { Message, type EditMessageBody, type SendMessageBody } from "./schemas/messages.js";
-import { PresenceList } from "./schemas/presence.js";
+import { PresenceList, ReadEvent } from "./schemas/presence.js";
 import { ChunkResult, EndStreamResult, type StartStreamBody } from "./schemas/streams.js";
 
 /**
@@ -114,37 +114,47 @@ export class MessagingClient {
   listConversations(query: { limit?: number; cursor?: string } = {}): Promise<Page<Conversation>> {
     return this.request("GET", `/api/conversations${qs(query)}`, ConversationPage);
   }
+  /** `GET /api/conversations/:id` (404 for another org's, 403 when not a participant). */
   getConversation(id: string): Promise<Conversation> {
     return this.request("GET", `/api/conversations/${enc(id)}`, Conversation);
   }
+  /** `PATCH /api/conversations/:id` (owners, admins). */
   updateConversation(id: string, body: UpdateConversationBody): Promise<Conversation> {
     return this.request("PATCH", `/api/conversations/${enc(id)}`, Conversation, body);
   }
+  /** `DELETE /api/conversations/:id` with its messages (owners). */
   deleteConversation(id: string): Promise<undefined> {
     return this.request("DELETE", `/api/conversations/${enc(id)}`, undefined);
   }
+  /** `GET …/participants`: roles and read markers. */
   listParticipants(id: string): Promise<Participant[]> {
     return this.request("GET", `/api/conversations/${enc(id)}/participants`, ParticipantList).then((r) => r.items);
   }
+  /** `POST …/participants`: a user or agent of the org, by principal id or entity id (owners, admins). */
   addParticipant(id: string, participant: ParticipantInput): Promise<Participant> {
     return this.request("POST", `/api/conversations/${enc(id)}/participants`, Participant, participant);
   }
+  /** `PATCH …/participants/:principalId` (owners). */
   setParticipantRole(id: string, principalId: string, role: ParticipantRole): Promise<Participant> {
     return this.request("PATCH", `/api/conversations/${enc(id)}/participants/${enc(principalId)}`, Participant, { role });
   }
+  /** `DELETE …/participants/:principalId` (owners; admins remove members; anyone removes themself). */
   removeParticipant(id: string, principalId: string): Promise<undefined> {
     return this.request("DELETE", `/api/conversations/${enc(id)}/participants/${enc(principalId)}`, undefined);
   }
+  /** `POST …/join`: an open group of the caller's org. */
   join(id: string): Promise<Participant> {
     return this.request("POST", `/api/conversations/${enc(id)}/join`, Participant);
   }
+  /** `POST …/leave`. */
   leave(id: string): Promise<undefined> {
     return this.request("POST", `/api/conversations/${enc(id)}/leave`, undefined);
   }
   /** `PUT …/read`: moves the caller's read marker forward. */
-  markRead(id: string, sequence: number): Promise<unknown> {
-    return this.request("PUT", `/api/conversations/${enc(id)}/read`, undefined, { sequence });
+  markRead(id: string, sequence: number): Promise<ReadEvent> {
+    return this.request("PUT", `/api/conversations/${enc(id)}/read`, ReadEvent, { sequence });
   }
+  /** `GET …/handoffs`: the responder changes, oldest first. */
   listHandoffs(id: string) {
     return this.request("GET", `/api/conversations/${enc(id)}/handoffs`, HandoffList).then((r) => r.items);
   }
@@ -161,12 +171,15 @@ export class MessagingClient {
   listMessages(conversationId: string, query: { after?: number; before?: number; limit?: number } = {}): Promise<Page<Message>> {
     return this.request("GET", `/api/conversations/${enc(conversationId)}/messages${qs(query)}`, MessagePage);
   }
+  /** `GET …/messages/:messageId`. */
   getMessage(conversationId: string, messageId: string): Promise<Message> {
     return this.request("GET", `/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}`, Message);
   }
+  /** `PATCH …/messages/:messageId` (the sender). */
   editMessage(conversationId: string, messageId: string, body: EditMessageBody): Promise<Message> {
     return this.request("PATCH", `/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}`, Message, body);
   }
+  /** `DELETE …/messages/:messageId`: soft delete (sender, owners, admins). */
   deleteMessage(conversationId: string, messageId: string): Promise<undefined> {
     return this.request("DELETE", `/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}`, undefined);
   }
@@ -178,12 +191,15 @@ export class MessagingClient {
   listStreams(conversationId: string): Promise<StreamState[]> {
     return this.request("GET", `/api/conversations/${enc(conversationId)}/streams`, page(StreamState).pick({ items: true })).then((r) => r.items);
   }
+  /** `POST …/streams`: starts a streamed reply (agents without a socket). */
   startStream(conversationId: string, body: StartStreamBody = {}): Promise<StreamState> {
     return this.request("POST", `/api/conversations/${enc(conversationId)}/streams`, StreamState, body);
   }
+  /** `POST …/streams/:messageId/chunks`: chunk `index` (from 0) of the caller's stream. */
   sendChunk(conversationId: string, messageId: string, index: number, delta: string): Promise<ChunkResult> {
     return this.request("POST", `/api/conversations/${enc(conversationId)}/streams/${enc(messageId)}/chunks`, ChunkResult, { index, delta });
   }
+  /** `POST …/streams/:messageId/end`: stores the reply once (`pending` while paused). */
   endStream(conversationId: string, messageId: string, metadata?: Record<string, unknown>): Promise<EndStreamResult> {
     return this.request("POST", `/api/conversations/${enc(conversationId)}/streams/${enc(messageId)}/end`, EndStreamResult, metadata ? { metadata } : {});
   }

@@ -152,6 +152,10 @@ describe("participants", () => {
     expect((await api(url, `/api/conversations/${conv.id}/participants/${dave.id}`, { method: "DELETE", token: bob.token })).status).toBe(204);
     expect((await api(url, `/api/conversations/${conv.id}/participants/${dave.id}`, { method: "DELETE", token: bob.token })).status).toBe(404);
     expect((await api(url, `/api/conversations/${conv.id}/leave`, { method: "POST", token: alice.token })).status).toBe(409);
+    expect((await api(url, `/api/conversations/${conv.id}/leave`, { method: "POST", token: carol.token })).status).toBe(404);
+    expect((await api(url, `/api/conversations/${conv.id}/participants/${bob.id}`, { method: "PATCH", token: carol.token, json: { role: "member" } })).status).toBe(404);
+    expect((await api(url, `/api/conversations/${conv.id}/participants/nobody`, { method: "PATCH", token: alice.token, json: { role: "member" } })).status).toBe(404);
+    expect((await api(url, `/api/conversations/${conv.id}/participants/bad%20id`, { method: "DELETE", token: alice.token })).status).toBe(400);
     expect((await api(url, `/api/conversations/${conv.id}/participants/${bob.id}`, { method: "PATCH", token: bob.token, json: { role: "owner" } })).status).toBe(403);
     expect((await api(url, `/api/conversations/${conv.id}/participants/${bob.id}`, { method: "PATCH", token: alice.token, json: { role: "king" } })).status).toBe(400);
     expect((await api(url, `/api/conversations/${conv.id}/participants/${alice.id}`, { method: "PATCH", token: alice.token, json: { role: "member" } })).status).toBe(409);

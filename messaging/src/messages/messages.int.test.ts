@@ -128,6 +128,21 @@ describe("GET /api/conversations/:id/messages", () => {
   });
 });
 
+describe("GET /api/conversations/:id/messages/:messageId[/thread]", () => {
+  it("answers 400 for bad ids, 404 across orgs or conversations, 403 to non-participants", async () => {
+    const m = (await send(alice.token, { content: "findable" })).body;
+    expect((await api(url, `/api/conversations/${conv}/messages/${m.id}`, { token: bob.token })).body.content).toBe("findable");
+    expect((await api(url, `/api/conversations/${conv}/messages/not-a-uuid`, { token: bob.token })).status).toBe(400);
+    expect((await api(url, `/api/conversations/${conv}/messages/${m.id}/thread?limit=0`, { token: bob.token })).status).toBe(400);
+    expect((await api(url, `/api/conversations/${conv}/messages/${m.id}`, { token: carol.token })).status).toBe(404);
+    expect((await api(url, `/api/conversations/${conv}/messages/${m.id}/thread`, { token: carol.token })).status).toBe(404);
+    expect((await api(url, `/api/conversations/${conv}/messages/${m.id}`, { token: dave.token })).status).toBe(403);
+    const other = (await api(url, "/api/conversations", { token: alice.token, json: { type: "group" } })).body.id;
+    expect((await api(url, `/api/conversations/${other}/messages/${m.id}`, { token: alice.token })).status).toBe(404);
+    expect((await api(url, `/api/conversations/${other}/messages/${m.id}/thread`, { token: alice.token })).status).toBe(404);
+  });
+});
+
 describe("PATCH/DELETE /api/conversations/:id/messages/:messageId", () => {
   it("lets only the sender edit", async () => {
     const m = (await send(alice.token, { content: "draft" })).body;

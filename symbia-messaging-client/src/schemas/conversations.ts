@@ -113,7 +113,9 @@ export const Handoff = z
 /** See {@link Handoff}. */
 export type Handoff = z.infer<typeof Handoff>;
 
-/** Pages of the conversation routes. */
+/** `GET /api/conversations`: a page of conversations. */
 export const ConversationPage = page(Conversation);
+/** `GET /api/conversations/:id/participants`. */
 export const ParticipantList = z.object({ items: z.array(Participant) });
+/** `GET /api/conversations/:id/handoffs`. */
 export const HandoffList = z.object({ items: z.array(Handoff) });
