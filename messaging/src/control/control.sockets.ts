@@ -11,6 +11,7 @@ export function controlSocketEvents(deps: MessagingDeps) {
       event: "control:send",
       summary: "Apply a control event to a conversation (ack: ControlResult)",
       schema: SocketControlPayload,
+      rateLimit: { points: 20, durationSeconds: 1 },
       handler: ({ socket }, { conversationId, ...body }) => control.sendControl(deps, actorFromSocket(socket), conversationId, body as Parameters<typeof control.sendControl>[3]),
     }),
   ];

@@ -148,6 +148,18 @@ describe("payload validation on every socket event", () => {
   });
 });
 
+describe("socket rate limits", () => {
+  it("answers rate_limited past 100 message:send per second on one socket", async () => {
+    const c = (await api(url, "/api/conversations", { token: alice.token, json: { type: "group" } })).body.id;
+    const s = await socketOf(alice);
+    const acks = await Promise.all(Array.from({ length: 110 }, (_, i) => emitAck(s, "message:send", { conversationId: c, content: `burst ${i}` }, 30_000)));
+    const refused = acks.filter((a) => !a.ok);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((a) => (a as { error: { code: string } }).error.code === "rate_limited")).toBe(true);
+    expect((await api(url, `/api/conversations/${c}`, { token: alice.token })).body.lastSequence).toBe(110 - refused.length);
+  }, 60_000);
+});
+
 describe("conversation:sync", () => {
   it("returns what came after the given sequence, oldest first, with hasMore", async () => {
     const c = (await api(url, "/api/conversations", { token: alice.token, json: { type: "group", participants: [{ principalId: bob.id }] } })).body.id;

@@ -12,6 +12,7 @@ export function messageSocketEvents(deps: MessagingDeps) {
       event: "message:send",
       summary: "Send a message (ack: the stored message; the same clientId returns the first one)",
       schema: SocketSendPayload,
+      rateLimit: { points: 100, durationSeconds: 1 },
       handler: async ({ socket }, { conversationId, ...body }) => (await messages.sendMessage(deps, actorFromSocket(socket), conversationId, body)).message,
     }),
     socketEvent({
@@ -36,6 +37,7 @@ export function messageSocketEvents(deps: MessagingDeps) {
       event: "conversation:sync",
       summary: "Messages after the last sequence the client saw, per conversation, oldest first",
       schema: SyncPayload,
+      rateLimit: { points: 60, durationSeconds: 10 },
       handler: ({ socket }, payload) => messages.syncConversations(deps, actorFromSocket(socket), payload),
     }),
     socketEvent({

@@ -11,12 +11,14 @@ export function streamSocketEvents(deps: MessagingDeps) {
       event: "stream:start",
       summary: "Start a streamed reply in a conversation (ack: StreamState)",
       schema: SocketStartStreamPayload,
+      rateLimit: { points: 20, durationSeconds: 1 },
       handler: ({ socket }, { conversationId, ...body }) => streams.startStream(deps, actorFromSocket(socket), conversationId, body),
     }),
     socketEvent({
       event: "stream:chunk",
       summary: "Send chunk `index` of the caller's stream (ack: delivered, held, queued or duplicate)",
       schema: SocketStreamChunkPayload,
+      rateLimit: { points: 1_000, durationSeconds: 1 },
       handler: ({ socket }, { messageId, ...body }) => streams.appendChunk(deps, actorFromSocket(socket), messageId, body),
     }),
     socketEvent({
