@@ -185,8 +185,9 @@ export async function applyStreamControl(deps: MessagingDeps, request: StreamCon
       const held = deps.streams.resume(stream);
       if (!held) continue;
       clearTimeout(stream.pauseTimer);
-      for (const chunk of held) emit(deps, stream, "message:stream", { conversationId: stream.conversationId, messageId: stream.messageId, index: chunk.index, delta: chunk.delta });
+      // Clients learn it resumed, then get the held chunks in order.
       emit(deps, stream, "stream:updated", deps.streams.view(stream));
+      for (const chunk of held) emit(deps, stream, "message:stream", { conversationId: stream.conversationId, messageId: stream.messageId, index: chunk.index, delta: chunk.delta });
       if (stream.ending) {
         await finishStream(deps, stream, "completed", null).catch(() => undefined);
         effects.push({ messageId: stream.messageId, sender: stream.sender.principalId, state: "completed" });

@@ -131,6 +131,30 @@ describe("POST /api/messaging/send (signed-in callers)", () => {
     await expect(collect({ baseUrl: url, message: "x", credentials: { token: carol.token }, conversationId: conv })).rejects.toMatchObject({ status: 404 });
   });
 
+  it("pauses and resumes the SSE stream with the reply", async () => {
+    const conv = (await api(url, "/api/conversations", { token: bob.token, json: { type: "private", participants: [{ principalId: demo.id }] } })).body.id;
+    const seen: { event: string; at: number }[] = [];
+    let pausedAt = 0;
+    for await (const e of websiteChat({ baseUrl: url, message: "take your time", credentials: { token: bob.token }, conversationId: conv })) {
+      seen.push({ event: e.event, at: Date.now() });
+      if (e.event === "chunk" && e.data.index === 1) {
+        expect((await api(url, `/api/conversations/${conv}/control`, { token: bob.token, json: { event: "pause" } })).status).toBe(201);
+        pausedAt = Date.now();
+        setTimeout(() => void api(url, `/api/conversations/${conv}/control`, { token: bob.token, json: { event: "resume" } }), 600);
+      }
+    }
+    const events = seen.map((x) => x.event);
+    const paused = events.indexOf("paused");
+    const resumed = events.indexOf("resumed");
+    expect(paused).toBeGreaterThan(0);
+    expect(resumed).toBeGreaterThan(paused);
+    // Nothing between the pause and the resume, then the rest of the reply.
+    expect(events.slice(paused + 1, resumed)).toEqual([]);
+    expect(seen[resumed]!.at - pausedAt).toBeGreaterThanOrEqual(500);
+    expect(events.filter((e) => e === "chunk")).toHaveLength(10);
+    expect(events.at(-1)).toBe("done");
+  });
+
   it("ends with an error event when no reply comes in time", async () => {
     const conv = (await api(url, "/api/conversations", { token: alice.token, json: { type: "group", participants: [{ principalId: bob.id }, { principalId: demo.id }] } })).body.id;
     await api(url, `/api/conversations/${conv}/control`, { token: alice.token, json: { event: "handoff", to: bob.id } });
