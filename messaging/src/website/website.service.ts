@@ -159,9 +159,11 @@ export async function chat(deps: MessagingDeps, caller: WebsiteCaller, req: Requ
     session.push({ conversationId: caller.conversationId, principal: refOf(caller.actor), guestSession: caller.guestSession?.token ?? null, expiresAt: caller.guestSession?.expiresAt ?? null }, "session");
     session.push(message, "message");
     let replyId: string | null = null;
+    let paused = false;
     const timeoutMs = deps.config.website.replyTimeoutMs;
     for (;;) {
-      const next = await events.next(timeoutMs, () => !session.isConnected);
+      // A paused reply may stay silent until the pause limit (after which messaging cancels it).
+      const next = await events.next(paused ? deps.config.pauseMaxMs + timeoutMs : timeoutMs, () => !session.isConnected);
       if (!session.isConnected) return;
       if (!next) {
         session.push({ code: "timeout", message: replyId ? "the reply stalled" : "no reply came in time" }, "error");
@@ -177,7 +179,9 @@ export async function chat(deps: MessagingDeps, caller: WebsiteCaller, req: Requ
         if (chunk.messageId === replyId) session.push({ messageId: chunk.messageId, index: chunk.index, delta: chunk.delta }, "chunk");
       } else if (next.event === "stream:updated") {
         const state = next.payload as StreamState;
-        if (state.messageId === replyId) session.push({ messageId: state.messageId }, state.state === "paused" ? "paused" : "resumed");
+        if (state.messageId !== replyId) continue;
+        paused = state.state === "paused";
+        session.push({ messageId: state.messageId }, paused ? "paused" : "resumed");
       } else if (next.event === "stream:ended") {
         const ended = next.payload as StreamEndedEvent;
         if (ended.messageId === replyId && ended.sequence === null) {
