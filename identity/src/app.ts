@@ -9,6 +9,7 @@ import { entitiesRouter } from "./entities/entities.routes.js";
 import { entitlementsRouter } from "./entitlements/entitlements.routes.js";
 import { keysRouter, wellKnownRouter } from "./keys/keys.routes.js";
 import { invitationsRouter, orgsRouter } from "./orgs/orgs.routes.js";
+import { identityNode } from "./relay.js";
 import { identityAuthenticator, pruneExpired } from "./tokens/tokens.service.js";
 import { usersRouter } from "./users/users.routes.js";
 import { vaultRouter } from "./vault/vault.routes.js";
@@ -26,6 +27,7 @@ export function createApp(deps: IdentityDeps): SymbiaServer {
     logger: deps.logger,
     authenticate: identityAuthenticator(deps),
     middleware: [cookieParser()],
+    ...(deps.config.joinNetwork ? { relay: identityNode(deps) } : {}),
     routers: [
       wellKnownRouter(deps),
       authRouter(deps),

@@ -1,5 +1,5 @@
 export { createServer } from "./server.js";
-export type { CreateServerOptions, ServerConfig, SymbiaServer, ReadinessCheck, ShutdownPhase } from "./server.js";
+export type { CreateServerOptions, ServerConfig, SymbiaServer, ReadinessCheck, ShutdownPhase, RelayAttachment, RelayAttachmentStatus } from "./server.js";
 export { loadBaseConfig, BaseConfigSchema } from "./config.js";
 export type { BaseConfig } from "./config.js";
 export { defineRouter, joinPath, registeredRoutes } from "./routes.js";

@@ -57,6 +57,38 @@ export interface CreateServerOptions {
   tags?: { name: string; description?: string }[];
   /** Extra app-wide middleware run before the routers (cookie parsing, for example). */
   middleware?: RequestHandler[];
+  /**
+   * The service's node on the network (one option joins it): started after `listen()`, closed
+   * at shutdown, reported by `/health/ready` under `relay`. The relay is best effort: a network
+   * that is down never makes the service not ready.
+   */
+  relay?: RelayAttachment;
+}
+
+/**
+ * What readiness reports about a service's network node (see {@link RelayAttachment}); every
+ * other field of the object (outbox size, counters, last error) is reported as well.
+ */
+export interface RelayAttachmentStatus {
+  /** The node's socket to the network is open. */
+  connected: boolean;
+  /** The network accepted the node's registration on that socket. */
+  registered: boolean;
+}
+
+/**
+ * A node of the network service that the server runs for its service: `@symbia/relay`'s
+ * `connectRelay({..., autoStart: false})` is one. Declared here as an interface so that
+ * `@symbia/http` does not depend on the relay client (the relay client depends on `@symbia/http`
+ * for the request context).
+ */
+export interface RelayAttachment {
+  /** Starts connecting; called once the HTTP server listens. Idempotent. */
+  start(): void;
+  /** Leaves the network; called first among the shutdown hooks. */
+  close(): Promise<void>;
+  /** Current state, shown by `/health/ready`. */
+  status(): RelayAttachmentStatus;
 }
 
 /** Phases of shutdown that hooks can join (ARCHITECTURE §4 "Shutdown"). */
@@ -67,6 +99,8 @@ export interface SymbiaServer {
   readonly app: Express;
   readonly httpServer: HttpServer;
   readonly io?: SocketServer;
+  /** The network node given as the `relay` option. */
+  readonly relay?: RelayAttachment;
   readonly logger: Logger;
   readonly metrics: HttpMetrics;
   readonly routes: readonly RegisteredRoute[];
@@ -113,6 +147,8 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
   let shuttingDown = false;
   let inFlight = 0;
   const hooks: { name: string; fn: () => Promise<void> | void; phase: ShutdownPhase }[] = [];
+  // The relay leaves the network before anything else shuts down, so peers stop routing to us.
+  if (options.relay) hooks.push({ name: "relay", fn: () => options.relay!.close(), phase: "hooks" });
 
   // Trace context first, so every later line (including errors) carries the trace id.
   app.use((req, res, next) => {
@@ -228,14 +264,19 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
       "/health/ready",
       {
         summary: "Readiness: listening, not shutting down, and every dependency check passes (503 otherwise)",
-        response: z.object({ status: z.enum(["ready", "not_ready"]), checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional(), durationMs: z.number() })), reason: z.string().optional() }),
+        response: z.object({
+          status: z.enum(["ready", "not_ready"]),
+          checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional(), durationMs: z.number() })),
+          reason: z.string().optional(),
+          relay: z.object({ connected: z.boolean(), registered: z.boolean() }).catchall(z.unknown()).optional().describe("the service's network node; informative, never fails readiness"),
+        }),
         errors: [503],
       },
       async (_req, res) => {
         const checks = await runReadiness();
         const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
         const reason = !listening ? "not listening yet" : shuttingDown ? "shutting down" : failed.length ? `failing: ${failed.join(", ")}` : undefined;
-        res.status(reason ? 503 : 200).json({ status: reason ? "not_ready" : "ready", checks, ...(reason ? { reason } : {}) });
+        res.status(reason ? 503 : 200).json({ status: reason ? "not_ready" : "ready", checks, ...(reason ? { reason } : {}), ...(options.relay ? { relay: options.relay.status() } : {}) });
       },
     );
     router.get("/metrics", { summary: "Prometheus metrics (text exposition format)", produces: "text/plain" }, async (_req, res) => {
@@ -281,6 +322,7 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
     app,
     httpServer,
     ...(io ? { io } : {}),
+    ...(options.relay ? { relay: options.relay } : {}),
     logger,
     metrics,
     routes,
@@ -296,6 +338,7 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
       listening = true;
       const bound = (httpServer.address() as AddressInfo).port;
       logger.info({ port: bound, host, version: options.version, database: options.db?.mode }, "listening");
+      options.relay?.start();
       return bound;
     },
     url() {
