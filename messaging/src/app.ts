@@ -38,6 +38,8 @@ export function createApp(deps: MessagingDeps): SymbiaServer {
     db: deps.database,
     logger: deps.logger,
     authenticate: deps.verifier.authenticate,
+    // The relay node starts after listen, leaves first at shutdown, and shows in /health/ready.
+    ...(deps.relay ? { relay: deps.relay.client } : {}),
     routers: [conversationsRouter(deps), messagesRouter(deps), controlRouter(deps), streamsRouter(deps), presenceRouter(deps), websiteRouter(deps), inboundRouter(deps)],
     ...(redis ? { readiness: { redis: async () => void (await redis.pub.ping()) } } : {}),
     sockets: {

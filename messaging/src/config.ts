@@ -10,6 +10,10 @@ export const MessagingConfigSchema = z
     serviceSecret: z.string().min(16).optional(),
     /** IDENTITY_ISSUER: expected `iss` of access tokens (default: identity's URL). */
     identityIssuer: z.string().min(1),
+    /** MESSAGING_RELAY: join the network relay as `service:messaging` (default true; needs MESSAGING_SERVICE_SECRET). */
+    relayEnabled: z.stringbool().default(true),
+    /** MESSAGING_RELAY_ACK_TIMEOUT_MS: longest wait for the network's verdict on an event. */
+    relayAckTimeoutMs: ms(10_000),
     /** REDIS_URL: when set, Socket.IO fans out through Redis so several instances serve one set of rooms. */
     redisUrl: z.string().url().optional(),
     /** MESSAGING_REDIS_PREFIX: key prefix of the Redis adapter's channels. */
@@ -71,6 +75,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const own = MessagingConfigSchema.parse({
     serviceSecret: env.MESSAGING_SERVICE_SECRET || undefined,
     identityIssuer: env.IDENTITY_ISSUER || base.serviceUrls.identity,
+    relayEnabled: env.MESSAGING_RELAY || undefined,
+    relayAckTimeoutMs: env.MESSAGING_RELAY_ACK_TIMEOUT_MS || undefined,
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.MESSAGING_REDIS_PREFIX || undefined,
     assistantWebhookUrl: env.MESSAGING_ASSISTANT_WEBHOOK_URL || `${base.serviceUrls.assistants}/api/webhooks/messaging`,

@@ -3,6 +3,7 @@ import { createDatabase, type Database } from "@symbia/db";
 import { createLogger, type Logger } from "@symbia/http";
 import { createVerifier, loginAsService, type LoginSession, type Verifier } from "@symbia/id";
 import { failoverBus, type AssistantBus } from "./bus/assistant-bus.js";
+import { relayBus, type RelayBus } from "./bus/relay-bus.js";
 import { webhookBus } from "./bus/webhook-bus.js";
 import type { MessagingConfig } from "./config.js";
 import * as schema from "./db/schema.js";
@@ -27,11 +28,13 @@ export interface MessagingDeps {
   streams: StreamRegistry;
   typing: TypingTracker;
   bus: AssistantBus;
+  /** The relay transport of the bus (absent when disabled or without a service secret). */
+  relay?: RelayBus;
 }
 
 export const migrationsDir = fileURLToPath(new URL("./db/migrations", import.meta.url));
 
-/** Opens the database and builds the verifier, directory, realtime hub and assistant bus. */
+/** Opens the database and builds the verifier, directory, realtime hub and assistant bus (relay, then webhook). */
 export async function buildDeps(config: MessagingConfig, overrides: Partial<Pick<MessagingDeps, "database" | "logger" | "bus" | "directory">> = {}): Promise<MessagingDeps> {
   const logger = overrides.logger ?? createLogger({ service: "messaging", level: config.logLevel });
   const database = overrides.database ?? (await createDatabase({ service: "messaging", schema, migrationsDir, config: config.database, logger }));
@@ -44,9 +47,15 @@ export async function buildDeps(config: MessagingConfig, overrides: Partial<Pick
     ...(serviceLogin ? { auth: serviceLogin } : {}),
     onError: (error) => logger.warn({ err: error.message }, "identity revocation feed unavailable"),
   });
+  const relay =
+    !overrides.bus && config.relayEnabled && serviceLogin
+      ? relayBus({ networkUrl: config.serviceUrls.network, credentials: serviceLogin, logger, ackTimeoutMs: config.relayAckTimeoutMs })
+      : undefined;
+  if (!relay && !overrides.bus) logger.warn({ relayEnabled: config.relayEnabled }, "not joining the network relay: assistant events go by webhook");
   const bus =
     overrides.bus ??
     failoverBus([
+      ...(relay ? [relay] : []),
       webhookBus({
         url: config.assistantWebhookUrl,
         ...(serviceLogin ? { auth: serviceLogin } : {}),
@@ -67,5 +76,6 @@ export async function buildDeps(config: MessagingConfig, overrides: Partial<Pick
     streams: new StreamRegistry({ maxHeldChunks: config.maxHeldChunks }),
     typing: new TypingTracker(config.typingTtlMs),
     bus,
+    ...(relay ? { relay } : {}),
   };
 }

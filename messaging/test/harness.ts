@@ -34,6 +34,8 @@ export function messagingEnv(identity: IdentityProcess, overrides: Record<string
     // Nothing listens on port 9 (discard): webhook deliveries fail fast unless a test sets a URL.
     MESSAGING_ASSISTANT_WEBHOOK_URL: "http://127.0.0.1:9/webhook",
     MESSAGING_WEBHOOK_RETRIES: "0",
+    // Tests that use the relay turn it on with their own network (test/network.ts).
+    MESSAGING_RELAY: "false",
     ...overrides,
   };
 }

@@ -5,6 +5,8 @@ export interface PublishResult {
   delivered: boolean;
   via: "relay" | "webhook" | "none";
   error?: string;
+  /** A deliberate refusal (the network's policy denied it): no other transport may route around it. */
+  final?: boolean;
 }
 
 /** Handles an event from an assistant (reply or stream part); throws an AppError to refuse it. */
@@ -29,8 +31,9 @@ export interface AssistantBus {
 }
 
 /**
- * Relay first, webhook when the relay is down or refuses: publishes through the first available
- * transport, falling back to the next when one fails. Inbound handlers are shared by all.
+ * Relay first, webhook when the relay is down or cannot deliver: publishes through the first
+ * available transport, falling back to the next when one fails — but not when it refused on
+ * purpose (`final`). Inbound handlers are shared by all.
  */
 export function failoverBus(transports: readonly AssistantBus[]): AssistantBus {
   return {
@@ -40,7 +43,7 @@ export function failoverBus(transports: readonly AssistantBus[]): AssistantBus {
       for (const transport of transports) {
         if (!transport.available()) continue;
         last = await transport.publish(event);
-        if (last.delivered) return last;
+        if (last.delivered || last.final) return last;
       }
       return last;
     },

@@ -30,7 +30,9 @@ export async function handleAssistantEvent(deps: MessagingDeps, event: Assistant
     }
     case "message.stream.chunk":
       return appendChunk(deps, actor, event.data.messageId, { index: event.data.index, delta: event.data.delta });
-    case "message.stream.end":
-      return endStream(deps, actor, event.data.messageId, event.data.metadata ? { metadata: event.data.metadata } : {});
+    case "message.stream.end": {
+      const { messageId, ...body } = event.data;
+      return endStream(deps, actor, messageId, body);
+    }
   }
 }

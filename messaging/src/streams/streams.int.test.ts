@@ -86,6 +86,20 @@ describe("streamed replies over HTTP", () => {
     expect((await rest("", { messageId: id })).status).toBe(409);
   });
 
+  it("lets the end overtake chunks still on their way when it announces their count", async () => {
+    const id = (await rest("", {})).body.messageId;
+    await rest(`/${id}/chunks`, { index: 0, delta: "a" });
+    expect((await rest(`/${id}/end`, { chunks: 1 - 1 })).status).toBe(409);
+    const end = await rest(`/${id}/end`, { chunks: 3 });
+    expect(end.body).toEqual({ messageId: id, state: "pending", message: null });
+    expect((await rest(`/${id}/chunks`, { index: 3, delta: "beyond" })).status).toBe(409);
+    await rest(`/${id}/chunks`, { index: 2, delta: "c" });
+    expect((await api(url, `/api/conversations/${conv}/messages/${id}`, { token: alice.token })).status).toBe(404);
+    expect((await rest(`/${id}/chunks`, { index: 1, delta: "b" })).body.outcome).toBe("delivered");
+    const stored = await api(url, `/api/conversations/${conv}/messages/${id}`, { token: alice.token });
+    expect(stored.body).toMatchObject({ content: "abc", status: "complete" });
+  });
+
   it("answers bad input with 400 and other tenants or outsiders with 404/403", async () => {
     expect((await rest("", { messageId: "nope" })).status).toBe(400);
     expect((await rest("", { contentType: "event" })).status).toBe(400);

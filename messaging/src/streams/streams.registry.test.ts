@@ -54,6 +54,19 @@ describe("StreamRegistry", () => {
     expect(() => r.acceptChunk(s, 3, "d")).toThrow(expect.objectContaining({ code: "conflict" }));
   });
 
+  it("knows when an end that announced its chunk count can be stored", () => {
+    const r = new StreamRegistry({ maxHeldChunks: 10 });
+    const s = stream(r);
+    r.acceptChunk(s, 0, "a");
+    s.ending = { expected: 3 };
+    expect(r.complete(s)).toBe(false);
+    expect(r.acceptChunk(s, 2, "c").outcome).toBe("queued");
+    expect(() => r.acceptChunk(s, 3, "d")).toThrow(expect.objectContaining({ code: "conflict" }));
+    expect(r.acceptChunk(s, 1, "b").outcome).toBe("delivered");
+    expect(r.complete(s)).toBe(true);
+    expect(r.view(s).content).toBe("abc");
+  });
+
   it("refuses a second stream with the same id and scopes lookups by org and conversation", () => {
     const r = new StreamRegistry({ maxHeldChunks: 2 });
     stream(r);

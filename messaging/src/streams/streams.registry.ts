@@ -22,8 +22,11 @@ export interface ActiveStream {
   held: { index: number; delta: string }[];
   /** Deltas delivered to clients, in index order. */
   delivered: string[];
-  /** Set when the producer ended the stream while chunks were still held (paused). */
-  ending: { metadata?: Record<string, unknown> } | null;
+  /**
+   * Set when the producer ended the stream but it cannot be stored yet: chunks are held (paused),
+   * or `expected` chunks were announced and some are still on their way.
+   */
+  ending: { metadata?: Record<string, unknown>; expected?: number } | null;
   /** Set once the stream is being persisted: nothing else may touch it. */
   finishing: boolean;
   idleTimer?: NodeJS.Timeout;
@@ -88,7 +91,8 @@ export class StreamRegistry {
    * `rate_limited` when too many chunks wait (held while paused, or early).
    */
   acceptChunk(stream: ActiveStream, index: number, delta: string): ChunkOutcome {
-    if (stream.finishing || stream.ending) throw new AppError("conflict", "this stream has ended");
+    if (stream.finishing) throw new AppError("conflict", "this stream has ended");
+    if (stream.ending && (stream.ending.expected === undefined || index >= stream.ending.expected)) throw new AppError("conflict", "this stream has ended");
     if (index < stream.nextIndex || stream.early.has(index)) return { outcome: "duplicate", deliver: [] };
     if (index > stream.nextIndex) {
       if (stream.early.size >= MAX_EARLY_CHUNKS) throw new AppError("rate_limited", "too many chunks ahead of the missing ones", { expectedIndex: stream.nextIndex });
@@ -114,6 +118,11 @@ export class StreamRegistry {
     }
     for (const chunk of accepted) stream.delivered.push(chunk.delta);
     return { outcome: "delivered", deliver: accepted };
+  }
+
+  /** True when the producer ended the stream and every announced chunk has arrived. */
+  complete(stream: ActiveStream): boolean {
+    return stream.ending !== null && stream.early.size === 0 && (stream.ending.expected === undefined || stream.nextIndex >= stream.ending.expected);
   }
 
   /** Pauses a streaming reply; false when it was already paused. */

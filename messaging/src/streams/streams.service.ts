@@ -67,26 +67,33 @@ function ownStream(deps: MessagingDeps, actor: Actor, messageId: string): Active
  * index order), held while the reply is paused, queued when it comes early, or ignored when
  * repeated.
  */
-export function appendChunk(deps: MessagingDeps, actor: Actor, messageId: string, body: z.output<typeof StreamChunkBody>): ChunkResult {
+export async function appendChunk(deps: MessagingDeps, actor: Actor, messageId: string, body: z.output<typeof StreamChunkBody>): Promise<ChunkResult> {
   const stream = ownStream(deps, actor, messageId);
   const { outcome, deliver } = deps.streams.acceptChunk(stream, body.index, body.delta);
   for (const chunk of deliver) emit(deps, stream, "message:stream", { conversationId: stream.conversationId, messageId, index: chunk.index, delta: chunk.delta });
   if (outcome !== "duplicate") armIdle(deps, stream);
+  // The last chunk of a stream whose end came first: store it now.
+  if (stream.state === "streaming" && deps.streams.complete(stream)) await finishStream(deps, stream, "completed", null);
   return { messageId, index: body.index, outcome };
 }
 
 /**
  * Ends the actor's stream: the reply is stored once (sequence taken then) and broadcast as
- * `stream:ended` + `message:new`. While paused, the end waits for resume (`pending`).
+ * `stream:ended` + `message:new`. While paused, or while announced chunks (`chunks`) are still on
+ * their way, the end waits (`pending`) and the reply is stored when it can be.
  *
- * @throws AppError `conflict` when chunks before the last one never arrived.
+ * @throws AppError `conflict` when chunks are missing and no count was announced, or when more
+ * chunks arrived than announced.
  */
 export async function endStream(deps: MessagingDeps, actor: Actor, messageId: string, body: z.output<typeof EndStreamBody>): Promise<EndStreamResult> {
   const stream = ownStream(deps, actor, messageId);
   if (stream.ending) throw new AppError("conflict", "this stream has ended");
-  if (stream.early.size > 0) throw new AppError("conflict", `chunks are missing from index ${stream.nextIndex}`, { expectedIndex: stream.nextIndex });
-  stream.ending = body.metadata ? { metadata: body.metadata } : {};
-  if (stream.state === "paused") return { messageId, state: "pending", message: null };
+  if (body.chunks === undefined && stream.early.size > 0) throw new AppError("conflict", `chunks are missing from index ${stream.nextIndex}`, { expectedIndex: stream.nextIndex });
+  if (body.chunks !== undefined && (body.chunks < stream.nextIndex || [...stream.early.keys()].some((i) => i >= body.chunks!))) {
+    throw new AppError("conflict", `more than ${body.chunks} chunks arrived`, { received: stream.nextIndex + stream.early.size });
+  }
+  stream.ending = { ...(body.metadata ? { metadata: body.metadata } : {}), ...(body.chunks !== undefined ? { expected: body.chunks } : {}) };
+  if (stream.state === "paused" || !deps.streams.complete(stream)) return { messageId, state: "pending", message: null };
   return { messageId, state: "completed", message: await finishStream(deps, stream, "completed", null) };
 }
 
@@ -188,7 +195,7 @@ export async function applyStreamControl(deps: MessagingDeps, request: StreamCon
       // Clients learn it resumed, then get the held chunks in order.
       emit(deps, stream, "stream:updated", deps.streams.view(stream));
       for (const chunk of held) emit(deps, stream, "message:stream", { conversationId: stream.conversationId, messageId: stream.messageId, index: chunk.index, delta: chunk.delta });
-      if (stream.ending) {
+      if (deps.streams.complete(stream)) {
         await finishStream(deps, stream, "completed", null).catch(() => undefined);
         effects.push({ messageId: stream.messageId, sender: stream.sender.principalId, state: "completed" });
       } else {

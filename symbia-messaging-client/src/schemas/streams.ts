@@ -32,14 +32,19 @@ export type StreamChunkBody = z.input<typeof StreamChunkBody>;
 /** Socket payload of `stream:chunk`. */
 export const SocketStreamChunkPayload = StreamChunkBody.extend({ messageId: MessageId });
 
-/** Ends a streamed reply (`stream:end`, `POST …/streams/:messageId/end`): it is persisted once. */
-export const EndStreamBody = z.object({ metadata: Metadata.optional() });
+/**
+ * Ends a streamed reply (`stream:end`, `POST …/streams/:messageId/end`): it is persisted once.
+ * `chunks` (how many were sent) lets the end overtake chunks still on their way (the relay does
+ * not promise order): the reply is stored when the last of them arrives.
+ */
+export const EndStreamBody = z.object({ metadata: Metadata.optional(), chunks: z.number().int().min(0).max(1_000_001).optional() });
 /** Socket payload of `stream:end`. */
 export const SocketEndStreamPayload = EndStreamBody.extend({ messageId: MessageId });
 
 /**
  * What ending a stream did: `completed` with the persisted message, or `pending` when the reply
- * is paused (it is persisted once resumed and its held chunks delivered).
+ * is paused (it is persisted once resumed and its held chunks delivered) or chunks announced by
+ * `chunks` have yet to arrive.
  */
 export const EndStreamResult = z.object({ messageId: MessageId, state: z.enum(["completed", "pending"]), message: Message.nullable() });
 /** See {@link EndStreamResult}. */
