@@ -1,7 +1,6 @@
 import { z } from "zod";
-import type { ExecutionError } from "./execution.events.js";
 import { ExecutionOptionsInput } from "./execution.options.js";
-import { EXECUTION_STATES, type ExecutionState } from "./execution.states.js";
+import { EXECUTION_STATES } from "./execution.states.js";
 
 /** Body of a create request: a graph definition (posted or read from catalog) and options. */
 export const CreateExecutionInput = z.object({
@@ -20,23 +19,82 @@ export const ListExecutionsInput = z.object({
 });
 export type ListExecutionsInput = z.input<typeof ListExecutionsInput>;
 
+/** Why an execution failed (wire form of `ExecutionError`). */
+export const ExecutionErrorSchema = z.object({ code: z.string(), message: z.string(), node: z.string().optional(), port: z.string().optional() }).meta({ id: "ExecutionError" });
+
 /** What REST and socket callers see of an execution. Times are ISO 8601 UTC. */
-export interface ExecutionView {
-  id: string;
-  orgId: string;
-  state: ExecutionState;
-  graphRef: string | null;
-  createdBy: string;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  error: ExecutionError | null;
-  /** Node ids in execution (topological) order. */
-  order: string[];
-  /** Where values can be injected (`node.port`). */
-  openInputs: string[];
-  /** Where outputs come from (`node.port`). */
-  openOutputs: string[];
-  /** True once input was closed; the execution completes when drained. */
-  inputEnded: boolean;
-}
+export const ExecutionViewSchema = z
+  .object({
+    id: z.string(),
+    orgId: z.string(),
+    state: z.enum(EXECUTION_STATES),
+    /** Catalog reference (`graphs/<name>@<version>`) when the graph came from catalog. */
+    graphRef: z.string().nullable(),
+    createdBy: z.string(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    error: ExecutionErrorSchema.nullable(),
+    /** Node ids in execution (topological) order. */
+    order: z.array(z.string()),
+    /** Where values can be injected (`node.port`). */
+    openInputs: z.array(z.string()),
+    /** Where outputs come from (`node.port`). */
+    openOutputs: z.array(z.string()),
+    /** True once input was closed; the execution completes when drained. */
+    inputEnded: z.boolean(),
+  })
+  .meta({ id: "Execution" });
+export type ExecutionView = z.infer<typeof ExecutionViewSchema>;
+
+/** Counters of one node (wire form of `NodeMetrics`); latencies are `receive` times in ms. */
+export const NodeMetricsSchema = z
+  .object({
+    node: z.string(),
+    component: z.string(),
+    messagesIn: z.int(),
+    messagesOut: z.int(),
+    errors: z.int(),
+    queueDepth: z.int(),
+    maxQueueDepth: z.int(),
+    latencyMs: z.object({ count: z.int(), total: z.number(), avg: z.number(), max: z.number(), last: z.number() }),
+  })
+  .meta({ id: "NodeMetrics" });
+
+/** Counters of one execution (wire form of `ExecutionMetrics`). */
+export const ExecutionMetricsSchema = z
+  .object({
+    executionId: z.string(),
+    state: z.string(),
+    inputsAccepted: z.int(),
+    inputsRefused: z.int(),
+    inputsWaited: z.int(),
+    inputsDiscarded: z.int(),
+    queue: z.object({ depth: z.int(), bytes: z.int(), capacity: z.int(), byteLimit: z.int(), maxDepth: z.int(), maxBytes: z.int(), waiting: z.int() }),
+    outputs: z.int(),
+    outputsEvicted: z.int(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    nodes: z.array(NodeMetricsSchema),
+  })
+  .meta({ id: "ExecutionMetrics" });
+
+/** A value that reached an open output port. */
+export const OutputRecordSchema = z.object({ index: z.int(), node: z.string(), port: z.string(), value: z.unknown() }).meta({ id: "ExecutionOutput" });
+
+/** One page of executions. */
+export const ExecutionPage = z.object({ items: z.array(ExecutionViewSchema), nextCursor: z.string().nullable() });
+
+/** Query of the outputs route: outputs after index `cursor` (exclusive), `limit` at a time. */
+export const OutputsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, "a cursor is the index of the last output seen")
+    .optional(),
+});
+export type OutputsQuery = z.infer<typeof OutputsQuery>;
+
+/** One page of kept outputs, oldest first (older ones past the bounds are evicted; metrics count them). */
+export const OutputPage = z.object({ items: z.array(OutputRecordSchema), nextCursor: z.string().nullable() });
