@@ -39,6 +39,8 @@ export function runtimeEnv(identity: IdentityProcess, overrides: Record<string, 
 export interface TestRuntime extends RuntimeApp {
   url: string;
   deps: RuntimeDeps;
+  /** What the start resumed (executions live when the previous service on this database stopped). */
+  resumed: { resumed: string[]; failed: string[] };
   /** Graceful shutdown (what SIGTERM does): suspends live executions, closes the database. */
   close(): Promise<void>;
 }

@@ -195,6 +195,18 @@ describe("runtime REST", () => {
       expect(badId.body.error.details.issues[0].path).toBe("params.id");
     });
 
+    it("answers 503 with Retry-After for a catalog graph while catalog is unreachable, and stores nothing", async () => {
+      const before = (await asAlice("GET", "/api/executions?limit=100")).body.items.length;
+      const res = await asAlice("POST", "/api/executions", { json: { graphRef: "graphs/etl" } });
+      expect(res.status).toBe(503);
+      expect(res.body.error.message).toMatch(/catalog is unreachable/);
+      expect(res.headers.get("retry-after")).toBe("5");
+      expect((await asAlice("GET", "/api/executions?limit=100")).body.items.length).toBe(before);
+      const both = await asAlice("POST", "/api/executions", { json: { graph: doubler, graphRef: "graphs/etl" } });
+      expect(both.status).toBe(400);
+      expect(both.body.error.details.issues.map((i: { path: string }) => i.path)).toEqual(["body.graphRef"]);
+    });
+
     it("lists the org's executions newest first, a page at a time", async () => {
       const ids = [await started(), await started(), await started()];
       const first = await asAlice("GET", "/api/executions?limit=2&state=running");
