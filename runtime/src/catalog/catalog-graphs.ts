@@ -1,17 +1,7 @@
 import type { VersionRef } from "@symbia/catalog-client";
 import { AppError, type Scope } from "@symbia/sys";
-import { z } from "zod";
 import type { ComponentRegistry } from "../components/manifest.js";
 import { catalogFailure, serviceCatalog, type CatalogAccess } from "./catalog-access.js";
-
-/** A catalog graph resource key: `graphs/<name>` (catalog's name rules). */
-export const GraphKey = z
-  .string()
-  .max(135)
-  .regex(/^graphs\/[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, "a graph reference is graphs/<name>");
-
-/** A catalog version selector: a number, `latest` (highest not yanked) or a digest `sha256:<hex>`. */
-export const GraphVersion = z.union([z.int().min(1), z.literal("latest"), z.string().regex(/^sha256:[0-9a-f]{64}$/, "a digest is sha256:<64 hex>")]);
 
 /** A graph read from catalog. */
 export interface CatalogGraph {

@@ -1,27 +1,8 @@
 import { canonicalJson, type CatalogClient, type Version } from "@symbia/catalog-client";
 import { AppError, isAppError } from "@symbia/sys";
-import { z } from "zod";
 import { callerCatalog, catalogFailure, serviceCatalog, type CatalogAccess } from "../catalog/catalog-access.js";
 import { builtinCatalogResources, type CatalogResourceEntry } from "./catalog-resources.js";
-
-/** What publishing did to one resource. */
-export const PublishedResource = z.object({
-  key: z.string(),
-  type: z.enum(["component", "executor"]),
-  /** `unchanged`: catalog's latest version already has this content (nothing written); `created`: new resource, version 1; `updated`: a new version. */
-  action: z.enum(["unchanged", "created", "updated"]),
-  version: z.int(),
-  digest: z.string(),
-});
-export type PublishedResource = z.infer<typeof PublishedResource>;
-
-/** Answer of `POST /api/components/publish`. */
-export const PublishReport = z.object({
-  /** The org the resources live in (the platform org). */
-  orgId: z.string(),
-  items: z.array(PublishedResource),
-});
-export type PublishReport = z.infer<typeof PublishReport>;
+import type { PublishedResource, PublishReport } from "./components.schemas.js";
 
 /**
  * Publishes the built-in components (and their executor) to catalog's platform org, where

@@ -4,7 +4,8 @@ import { CAPABILITIES } from "@symbia/sys";
 import { createRequire } from "node:module";
 import { z } from "zod";
 import type { RuntimeDeps } from "../deps.js";
-import { noForwardableCredential, publishBuiltins, PublishReport } from "./components.publish.js";
+import { noForwardableCredential, publishBuiltins } from "./components.publish.js";
+import { PublishReport } from "./components.schemas.js";
 import { ComponentManifest } from "./manifest.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };

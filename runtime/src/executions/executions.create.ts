@@ -1,23 +1,9 @@
 import type { Scope } from "@symbia/sys";
-import { z } from "zod";
 import type { CatalogAccess } from "../catalog/catalog-access.js";
 import type { ComponentRegistry } from "../components/manifest.js";
-import { GraphSourceFields, locateGraphIssues, refineGraphSource, resolveGraphSource } from "../graphs/graph.sources.js";
-import { ExecutionOptionsInput } from "./execution.options.js";
+import { locateGraphIssues, resolveGraphSource } from "../graphs/graph.sources.js";
 import type { CreateContext, ExecutionService } from "./executions.service.js";
-import type { ExecutionView } from "./executions.schemas.js";
-
-/** Body of `POST /api/executions`: a graph (posted, or `graphRef` + `version` from catalog), options, and whether to start at once. */
-export const CreateExecutionBody = z
-  .object({
-    ...GraphSourceFields,
-    /** Queue bound, output bounds, retry hint, metrics period, emission sampling (bounded). */
-    options: ExecutionOptionsInput.optional(),
-    /** Start right after creating (pending → running). */
-    start: z.boolean().default(false),
-  })
-  .superRefine(refineGraphSource);
-export type CreateExecutionBody = z.infer<typeof CreateExecutionBody>;
+import type { CreateExecutionBody, ExecutionView } from "./executions.schemas.js";
 
 /**
  * Creates an execution from a request: resolves the graph (posted or catalog), validates and

@@ -1,38 +1,6 @@
-import type { Scope } from "@symbia/sys";
-import { AppError, isAppError } from "@symbia/sys";
-import { z } from "zod";
+import { AppError, isAppError, type Scope } from "@symbia/sys";
+import type { InjectAccepted, InjectBody } from "./executions.schemas.js";
 import type { ExecutionService } from "./executions.service.js";
-
-/** Body of an inject request: the input node, its port (optional when it has one open input) and the value. */
-export const InjectBody = z
-  .object({
-    node: z.string().min(1).max(64),
-    port: z.string().min(1).max(64).optional(),
-    value: z.unknown(),
-  })
-  .superRefine((body, ctx) => {
-    if (body.value === undefined) ctx.addIssue({ code: "custom", path: ["value"], message: "value is required (any JSON value, null included)" });
-  });
-export type InjectBody = z.infer<typeof InjectBody>;
-
-/** Query of an inject request: `wait=true` waits for room (up to `timeoutMs`, bounded by the service) instead of answering 429. */
-export const InjectQuery = z.object({
-  wait: z.stringbool().default(false),
-  timeoutMs: z.coerce.number().int().min(0).max(600_000).optional(),
-});
-export type InjectQuery = z.infer<typeof InjectQuery>;
-
-/** Answer of an accepted inject (202). */
-export const InjectAccepted = z.object({
-  accepted: z.literal(true),
-  /** Position of the value among the execution's accepted inputs, from 1. */
-  sequence: z.int(),
-  /** Values waiting in the input queue just after this one was accepted. */
-  queueDepth: z.int(),
-  /** How long the request waited for room, ms (0 without `wait`). */
-  waitedMs: z.number(),
-});
-export type InjectAccepted = z.infer<typeof InjectAccepted>;
 
 /** How one inject call behaves. */
 export interface InjectPolicy {

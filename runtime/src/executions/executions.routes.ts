@@ -2,9 +2,20 @@ import { currentContext, defineRouter, scopeOf, type ServiceRouter } from "@symb
 import { AppError, CAPABILITIES } from "@symbia/sys";
 import { z } from "zod";
 import type { RuntimeDeps } from "../deps.js";
-import { CreateExecutionBody, createExecution } from "./executions.create.js";
-import { InjectAccepted, InjectBody, InjectQuery, injectValue } from "./executions.inject.js";
-import { ExecutionMetricsSchema, ExecutionPage, ExecutionViewSchema, ListExecutionsInput, OutputPage, OutputsQuery } from "./executions.schemas.js";
+import { createExecution } from "./executions.create.js";
+import { injectValue } from "./executions.inject.js";
+import {
+  CreateExecutionBody,
+  ExecutionMetricsSchema,
+  ExecutionPage,
+  ExecutionViewSchema,
+  InjectAccepted,
+  InjectBody,
+  InjectQuery,
+  ListExecutionsInput,
+  OutputPage,
+  OutputsQuery,
+} from "./executions.schemas.js";
 
 const IdParams = z.object({ id: z.uuid({ error: "an execution id is a UUID" }) });
 const READ = CAPABILITIES.runtime.read;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GraphSourceFields, refineGraphSource } from "../graphs/graph.schemas.js";
 import { ExecutionOptionsInput } from "./execution.options.js";
 import { EXECUTION_STATES } from "./execution.states.js";
 
@@ -98,3 +99,46 @@ export type OutputsQuery = z.infer<typeof OutputsQuery>;
 
 /** One page of kept outputs, oldest first (older ones past the bounds are evicted; metrics count them). */
 export const OutputPage = z.object({ items: z.array(OutputRecordSchema), nextCursor: z.string().nullable() });
+
+/** Body of `POST /api/executions`: a graph (posted, or `graphRef` + `version` from catalog), options, and whether to start at once. */
+export const CreateExecutionBody = z
+  .object({
+    ...GraphSourceFields,
+    /** Queue bound, output bounds, retry hint, metrics period, emission sampling (bounded). */
+    options: ExecutionOptionsInput.optional(),
+    /** Start right after creating (pending → running). */
+    start: z.boolean().default(false),
+  })
+  .superRefine(refineGraphSource);
+export type CreateExecutionBody = z.infer<typeof CreateExecutionBody>;
+
+/** Body of an inject request: the input node, its port (optional when it has one open input) and the value. */
+export const InjectBody = z
+  .object({
+    node: z.string().min(1).max(64),
+    port: z.string().min(1).max(64).optional(),
+    value: z.unknown(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.value === undefined) ctx.addIssue({ code: "custom", path: ["value"], message: "value is required (any JSON value, null included)" });
+  });
+export type InjectBody = z.infer<typeof InjectBody>;
+
+/** Query of an inject request: `wait=true` waits for room (up to `timeoutMs`, bounded by the service) instead of answering 429. */
+export const InjectQuery = z.object({
+  wait: z.stringbool().default(false),
+  timeoutMs: z.coerce.number().int().min(0).max(600_000).optional(),
+});
+export type InjectQuery = z.infer<typeof InjectQuery>;
+
+/** Answer of an accepted inject (202). */
+export const InjectAccepted = z.object({
+  accepted: z.literal(true),
+  /** Position of the value among the execution's accepted inputs, from 1. */
+  sequence: z.int(),
+  /** Values waiting in the input queue just after this one was accepted. */
+  queueDepth: z.int(),
+  /** How long the request waited for room, ms (0 without `wait`). */
+  waitedMs: z.number(),
+});
+export type InjectAccepted = z.infer<typeof InjectAccepted>;

@@ -1,47 +1,11 @@
 import type { VersionRef } from "@symbia/catalog-client";
 import { AppError, type Scope } from "@symbia/sys";
-import { z } from "zod";
 import type { CatalogAccess } from "../catalog/catalog-access.js";
-import { GraphKey, GraphVersion, loadCatalogGraph } from "../catalog/catalog-graphs.js";
+import { loadCatalogGraph } from "../catalog/catalog-graphs.js";
 import type { ComponentRegistry } from "../components/manifest.js";
 import { GraphValidationError } from "../errors.js";
+import type { GraphValidation } from "./graph.schemas.js";
 import { validateGraph, type ValidatedGraph } from "./graph.validate.js";
-
-/** Where a request's graph comes from: posted (`graph`) or a catalog graph resource (`graphRef`, `version`). */
-export const GraphSourceFields = {
-  /** A graph definition (see the README), posted directly. */
-  graph: z.unknown().optional(),
-  /** A catalog graph resource: `graphs/<name>`. */
-  graphRef: GraphKey.optional(),
-  /** Its version: a number, `latest` (default) or a digest `sha256:<hex>`. */
-  version: GraphVersion.optional(),
-};
-
-/** Checks that exactly one source is given (zod `superRefine` of a body holding {@link GraphSourceFields}). */
-export function refineGraphSource(body: { graph?: unknown; graphRef?: string | undefined; version?: unknown }, ctx: z.RefinementCtx): void {
-  const posted = body.graph !== undefined;
-  const fromCatalog = body.graphRef !== undefined;
-  if (posted === fromCatalog) ctx.addIssue({ code: "custom", path: [posted ? "graphRef" : "graph"], message: "give either graph (a definition) or graphRef (a catalog graph), not both or neither" });
-  if (body.version !== undefined && !fromCatalog) ctx.addIssue({ code: "custom", path: ["version"], message: "version goes with graphRef" });
-}
-
-/** Body of `POST /api/graphs/validate`. */
-export const ValidateGraphBody = z.object(GraphSourceFields).superRefine(refineGraphSource);
-export type ValidateGraphBody = z.infer<typeof ValidateGraphBody>;
-
-/** Answer of a graph validation: the execution order and where values enter and leave. */
-export const GraphValidation = z
-  .object({
-    valid: z.literal(true),
-    /** `graphs/<name>@<version>` when the graph came from catalog. */
-    graphRef: z.string().nullable(),
-    /** Node ids in execution order (Kahn's algorithm, ties in declaration order). */
-    order: z.array(z.string()),
-    openInputs: z.array(z.string()),
-    openOutputs: z.array(z.string()),
-  })
-  .meta({ id: "GraphValidation" });
-export type GraphValidation = z.infer<typeof GraphValidation>;
 
 /** A request's graph: its definition and, when it came from catalog, its reference. */
 export interface SourcedGraph {

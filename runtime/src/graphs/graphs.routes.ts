@@ -1,7 +1,8 @@
 import { defineRouter, scopeOf, type ServiceRouter } from "@symbia/http";
 import { CAPABILITIES } from "@symbia/sys";
 import type { RuntimeDeps } from "../deps.js";
-import { GraphValidation, resolveGraphSource, validateSourcedGraph, ValidateGraphBody } from "./graph.sources.js";
+import { GraphValidation, ValidateGraphBody } from "./graph.schemas.js";
+import { resolveGraphSource, validateSourcedGraph } from "./graph.sources.js";
 
 /** `POST /api/graphs/validate`: checks a posted or catalog graph without running it. */
 export function graphsRouter(deps: RuntimeDeps): ServiceRouter {

@@ -1,32 +1,10 @@
 import type { Scope } from "@symbia/sys";
 import type { Server as SocketServer, Socket } from "socket.io";
-import { z } from "zod";
 import type { ExecutionEventMap, ExecutionEventName } from "../executions/execution.events.js";
 import { isTerminal } from "../executions/execution.states.js";
 import type { EngineLogger } from "../executions/execution.types.js";
-import { ExecutionMetricsSchema, ExecutionViewSchema } from "../executions/executions.schemas.js";
 import type { ExecutionService } from "../executions/executions.service.js";
-
-/** Server events sent to a watching socket, by engine event. */
-export const MONITOR_EVENTS: Readonly<Record<ExecutionEventName, string>> = Object.freeze({
-  state: "execution:state",
-  progress: "execution:progress",
-  emission: "execution:emission",
-  metrics: "execution:metrics",
-  output: "execution:output",
-  backpressure: "execution:backpressure",
-  "node-error": "execution:node-error",
-});
-
-/** Ack data of `execution:watch`. */
-export const WatchResult = z.object({
-  execution: ExecutionViewSchema,
-  /** Metrics now (final ones for an ended execution; null before it was ever started). */
-  metrics: ExecutionMetricsSchema.nullable(),
-  /** False for an ended execution: nothing more will come, the socket did not join. */
-  watching: z.boolean(),
-});
-export type WatchResult = z.infer<typeof WatchResult>;
+import { MONITOR_EVENTS, type WatchResult } from "./monitoring.schemas.js";
 
 interface Relay {
   off: () => void;

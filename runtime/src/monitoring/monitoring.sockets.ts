@@ -1,14 +1,8 @@
 import { resolveOrg, socketEvent, type SocketEventDefinition } from "@symbia/http";
 import { AppError, CAPABILITIES, type Principal } from "@symbia/sys";
 import type { Socket } from "socket.io";
-import { z } from "zod";
 import type { ExecutionMonitor } from "./execution-monitor.js";
-
-const WatchPayload = z.object({
-  executionId: z.uuid({ error: "an execution id is a UUID" }),
-  /** The org to act in (one of the caller's; default: the handshake's `auth.orgId`, else the first). */
-  orgId: z.string().min(1).max(100).optional(),
-});
+import { WatchPayload } from "./monitoring.schemas.js";
 
 // Same rule as REST's X-Org-Id: the payload's org, else the handshake's, else the principal's first.
 function orgOf(socket: Socket, principal: Principal | undefined, requested: string | undefined): string {
