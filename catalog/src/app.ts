@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { createServer, type SymbiaServer } from "@symbia/http";
+import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import { artifactsRouter } from "./artifacts/artifacts.routes.js";
 import type { CatalogDeps } from "./deps.js";
 import { resourcesRouter, resourceTypesRouter } from "./resources/resources.routes.js";
@@ -20,6 +21,7 @@ export function createApp(deps: CatalogDeps): SymbiaServer {
     db: deps.database,
     logger: deps.logger,
     authenticate: deps.verifier.authenticate,
+    ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
     readiness: {
       identity: async () => {
         const res = await fetch(new URL("/.well-known/jwks.json", identityUrl), { signal: AbortSignal.timeout(1_500) });
@@ -36,5 +38,6 @@ export function createApp(deps: CatalogDeps): SymbiaServer {
     routers: [resourceTypesRouter(deps), resourcesRouter(deps), versionsRouter(deps), artifactsRouter(deps), signaturesRouter(deps), signingKeysRouter(deps), searchRouter(deps)],
   });
   server.onShutdown("verifier", () => deps.verifier.close());
+  if (deps.telemetry) attachTelemetry(server, deps.telemetry);
   return server;
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { loadBaseConfig, type BaseConfig } from "@symbia/http";
+import { telemetryConfigFromEnv, type TelemetryConfig } from "@symbia/logging-client";
 import { z } from "zod";
 
 /** The bootstrap file shipped with the service: platform resources every install starts with. */
@@ -34,7 +35,10 @@ export const CatalogConfigSchema = z.object({
   platformOrgId: z.string().min(1).max(100).default("platform"),
 });
 
-export type CatalogConfig = BaseConfig & z.infer<typeof CatalogConfigSchema>;
+export type CatalogConfig = BaseConfig & z.infer<typeof CatalogConfigSchema> & {
+  /** TELEMETRY_*, LOGGING_SERVICE_URL: request spans and warn+ log lines shipped to logging. */
+  telemetry: TelemetryConfig;
+};
 
 /**
  * Reads catalog's configuration from the environment: the only place catalog reads
@@ -56,5 +60,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   });
   // Without its secret catalog cannot follow revocations or check API keys: fine on a laptop, not in production.
   if (base.env === "production" && !own.serviceSecret) throw new Error("CATALOG_SERVICE_SECRET is required in production");
-  return { ...base, ...own };
+  return { ...base, ...own, telemetry: telemetryConfigFromEnv(env) };
 }
