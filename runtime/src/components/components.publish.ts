@@ -38,6 +38,7 @@ async function publishOne(reader: CatalogClient, writer: CatalogClient, entry: C
   const latest = await latestVersion(reader, entry.key, reader !== writer);
   const result = (action: PublishedResource["action"], version: Version): PublishedResource => ({ key: entry.key, type: entry.type, action, version: version.version, digest: version.digest });
   if (latest && sameContent(latest, entry)) return result("unchanged", latest);
+  // The body is typed loosely here (a manifest or an executor body); catalog checks it against the type's schema.
   const fields = { title: entry.title, description: entry.description, tags: entry.tags, visibility: entry.visibility, metadata: {}, body: entry.body as never };
   const asCaller = (what: string) => (error: unknown) => {
     throw catalogFailure(error, { asService: false, what });

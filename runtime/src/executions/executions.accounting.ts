@@ -1,6 +1,7 @@
 import type { ExecutionTelemetry } from "../telemetry/telemetry.js";
 import type { Execution } from "./execution.js";
 import type { ProgressEvent, StateEvent } from "./execution.events.js";
+import type { ExecutionMetrics } from "./execution.metrics.js";
 import { isTerminal, type ExecutionState } from "./execution.states.js";
 import type { EngineLogger } from "./execution.types.js";
 
@@ -90,7 +91,7 @@ export class ExecutionAccounting {
     tracked.retired = true;
     this.tracked.delete(tracked);
     if (!tracked.baseline) return;
-    const now = countsOf(tracked.execution);
+    const now = countsOf(tracked.execution.metrics());
     for (const key of Object.keys(this.retiredTotals) as (keyof Counts)[]) this.retiredTotals[key] += now[key] - tracked.baseline[key];
   }
 
@@ -108,14 +109,14 @@ export class ExecutionAccounting {
       queueDepth += metrics.queue.depth;
       queueWaiting += metrics.queue.waiting;
       if (!tracked.baseline) continue;
-      const now = countsOf(execution);
+      const now = countsOf(metrics);
       for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += now[key] - tracked.baseline[key];
     }
     return { executions, ended: { ...this.ended }, ...totals, queueDepth, queueWaiting };
   }
 
   private onState(tracked: Tracked, meta: TrackedMeta, event: StateEvent): void {
-    if (event.to === "running" && !tracked.baseline) tracked.baseline = countsOf(tracked.execution);
+    if (event.to === "running" && !tracked.baseline) tracked.baseline = countsOf(tracked.execution.metrics());
     if (isTerminal(event.to)) {
       this.ended[event.to as keyof EngineStats["ended"]]++;
       this.retire(tracked);
@@ -178,8 +179,7 @@ export class ExecutionAccounting {
   }
 }
 
-function countsOf(execution: Execution): Counts {
-  const metrics = execution.metrics();
+function countsOf(metrics: ExecutionMetrics): Counts {
   let messagesIn = 0;
   let messagesOut = 0;
   for (const node of metrics.nodes) {

@@ -198,11 +198,6 @@ export class ExecutionService {
     return this.accounting.stats();
   }
 
-  /** True when `id` is live in this engine (any org). */
-  isLive(id: string): boolean {
-    return this.live.has(id);
-  }
-
   /** Resolves when every pending database write of `id` is done (tests, shutdown). */
   async settled(id: string): Promise<void> {
     await this.live.get(id)?.chain;
