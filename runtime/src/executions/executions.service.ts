@@ -11,9 +11,12 @@ import type { ExecutionMetrics } from "./execution.metrics.js";
 import type { ExecutionOptions } from "./execution.options.js";
 import { assertTransition, isTerminal, type ExecutionState } from "./execution.states.js";
 import type { EngineLogger, ExecutionSnapshot } from "./execution.types.js";
+import { ExecutionAccounting, type EngineStats, type Tracked } from "./executions.accounting.js";
 import { CreateExecutionInput, ListExecutionsInput, type ExecutionView } from "./executions.schemas.js";
 import * as store from "./executions.store.js";
+import { viewOfRow } from "./executions.view.js";
 import { systemClock, type Clock } from "./node-runtime.js";
+import type { ExecutionTelemetry } from "../telemetry/telemetry.js";
 
 /** What the service is built from. */
 export interface ExecutionServiceDeps {
@@ -27,6 +30,14 @@ export interface ExecutionServiceDeps {
   checkpointIntervalMs?: number;
   /** Most executions live in this engine at once (default 200). */
   maxLiveExecutions?: number;
+  /** Where state changes and per-node latency go (logging); none by default. */
+  telemetry?: ExecutionTelemetry;
+}
+
+/** What the creator's request knew that the stored row does not keep. */
+export interface CreateContext {
+  /** Trace id of the creating request (telemetry correlates the execution's span with it). */
+  traceId?: string;
 }
 
 interface Live {
@@ -37,6 +48,7 @@ interface Live {
   seq: number;
   lastCheckpoint: string;
   starting: Promise<void> | null;
+  tracked: Tracked;
 }
 
 /**
@@ -48,12 +60,14 @@ interface Live {
  */
 export class ExecutionService {
   private readonly live = new Map<string, Live>();
+  private readonly accounting: ExecutionAccounting;
   private readonly clock: Clock;
   private checkpointTimer: unknown = null;
   private stopping = false;
 
   constructor(private readonly deps: ExecutionServiceDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.accounting = new ExecutionAccounting(deps.telemetry, deps.logger);
     this.armCheckpoints();
   }
 
@@ -62,7 +76,7 @@ export class ExecutionService {
    * @throws GraphValidationError / AppError `validation_failed` (400) for a bad graph or options;
    *   AppError `unavailable` (503) when the engine is at its live-execution limit.
    */
-  async create(scope: Scope, input: CreateExecutionInput): Promise<ExecutionView> {
+  async create(scope: Scope, input: CreateExecutionInput, context: CreateContext = {}): Promise<ExecutionView> {
     const parsed = CreateExecutionInput.safeParse(input);
     if (!parsed.success) throw new AppError("validation_failed", "invalid execution request", { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
     this.assertAccepting();
@@ -76,7 +90,7 @@ export class ExecutionService {
       state: "pending",
       createdAt: new Date(this.clock.now()),
     });
-    return this.view(this.adopt(row, graph));
+    return this.view(this.adopt(row, graph, undefined, context.traceId));
   }
 
   /** pending → initializing → running. @throws InvalidTransitionError (409), AppError `not_found`. */
@@ -179,6 +193,11 @@ export class ExecutionService {
     return { seq };
   }
 
+  /** This engine's totals (live executions by state, messages, inputs, queue depth) for Prometheus. */
+  stats(): EngineStats {
+    return this.accounting.stats();
+  }
+
   /** Resolves when every pending database write of `id` is done (tests, shutdown). */
   async settled(id: string): Promise<void> {
     await this.live.get(id)?.chain;
@@ -234,6 +253,7 @@ export class ExecutionService {
       if (state === "running" || state === "paused") this.saveCheckpoint(live, live.execution.detach());
     }
     await Promise.allSettled([...this.live.values()].map((live) => live.chain));
+    for (const live of this.live.values()) this.accounting.retire(live.tracked);
     this.live.clear();
   }
 
@@ -245,7 +265,7 @@ export class ExecutionService {
     if (this.live.size >= limit) throw new AppError("unavailable", `the engine runs ${limit} executions already`, { limit }, { retryAfterSeconds: 5 });
   }
 
-  private adopt(row: store.ExecutionRow, graph: ValidatedGraph, restore?: ExecutionSnapshot): Live {
+  private adopt(row: store.ExecutionRow, graph: ValidatedGraph, restore?: ExecutionSnapshot, traceId?: string): Live {
     const execution = new Execution({
       id: row.id,
       orgId: row.orgId,
@@ -255,7 +275,8 @@ export class ExecutionService {
       logger: this.deps.logger,
       ...(restore ? { restore } : {}),
     });
-    const live: Live = { execution, row, chain: Promise.resolve(), seq: 0, lastCheckpoint: "", starting: null };
+    const tracked = this.accounting.track(execution, { createdBy: row.createdBy, graphRef: row.graphRef ?? null, ...(traceId ? { traceId } : {}) }, restore !== undefined);
+    const live: Live = { execution, row, chain: Promise.resolve(), seq: 0, lastCheckpoint: "", starting: null, tracked };
     execution.events.on("state", (event) => this.onState(live, event));
     this.live.set(row.id, live);
     return live;
@@ -370,29 +391,6 @@ export class ExecutionService {
   }
 
   private viewOfRow(row: store.ExecutionRow, validated?: ValidatedGraph): ExecutionView {
-    let graph = validated;
-    if (!graph) {
-      try {
-        graph = validateGraph(row.graph, this.deps.registry);
-      } catch {
-        // A stored graph whose components changed since: still show the execution.
-      }
-    }
-    const endpoints = (list: Array<{ node: string; port: string }> | undefined) => (list ?? []).map((e) => `${e.node}.${e.port}`);
-    return {
-      id: row.id,
-      orgId: row.orgId,
-      state: row.state,
-      graphRef: row.graphRef ?? null,
-      createdBy: row.createdBy,
-      createdAt: row.createdAt.toISOString(),
-      startedAt: row.startedAt ? row.startedAt.toISOString() : null,
-      endedAt: row.endedAt ? row.endedAt.toISOString() : null,
-      error: row.error ?? null,
-      order: graph?.order ?? row.graph.nodes.map((n) => n.id),
-      openInputs: endpoints(graph?.openInputs),
-      openOutputs: endpoints(graph?.openOutputs),
-      inputEnded: isTerminal(row.state),
-    };
+    return viewOfRow(row, this.deps.registry, validated);
   }
 }

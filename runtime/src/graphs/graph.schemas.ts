@@ -52,3 +52,48 @@ export function parsePortRef(ref: string): { node: string; port: string } {
   const dot = ref.lastIndexOf(".");
   return { node: ref.slice(0, dot), port: ref.slice(dot + 1) };
 }
+
+/** A catalog graph resource key: `graphs/<name>` (catalog's name rules). */
+export const GraphKey = z
+  .string()
+  .max(135)
+  .regex(/^graphs\/[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/, "a graph reference is graphs/<name>");
+
+/** A catalog version selector: a number, `latest` (highest not yanked) or a digest `sha256:<hex>`. */
+export const GraphVersion = z.union([z.int().min(1), z.literal("latest"), z.string().regex(/^sha256:[0-9a-f]{64}$/, "a digest is sha256:<64 hex>")]);
+
+/** Where a request's graph comes from: posted (`graph`) or a catalog graph resource (`graphRef`, `version`). */
+export const GraphSourceFields = {
+  /** A graph definition (see the README), posted directly. */
+  graph: z.unknown().optional(),
+  /** A catalog graph resource: `graphs/<name>`. */
+  graphRef: GraphKey.optional(),
+  /** Its version: a number, `latest` (default) or a digest `sha256:<hex>`. */
+  version: GraphVersion.optional(),
+};
+
+/** Checks that exactly one source is given (zod `superRefine` of a body holding {@link GraphSourceFields}). */
+export function refineGraphSource(body: { graph?: unknown; graphRef?: string | undefined; version?: unknown }, ctx: z.RefinementCtx): void {
+  const posted = body.graph !== undefined;
+  const fromCatalog = body.graphRef !== undefined;
+  if (posted === fromCatalog) ctx.addIssue({ code: "custom", path: [posted ? "graphRef" : "graph"], message: "give either graph (a definition) or graphRef (a catalog graph), not both or neither" });
+  if (body.version !== undefined && !fromCatalog) ctx.addIssue({ code: "custom", path: ["version"], message: "version goes with graphRef" });
+}
+
+/** Body of `POST /api/graphs/validate`. */
+export const ValidateGraphBody = z.object(GraphSourceFields).superRefine(refineGraphSource);
+export type ValidateGraphBody = z.infer<typeof ValidateGraphBody>;
+
+/** Answer of a graph validation: the execution order and where values enter and leave. */
+export const GraphValidation = z
+  .object({
+    valid: z.literal(true),
+    /** `graphs/<name>@<version>` when the graph came from catalog. */
+    graphRef: z.string().nullable(),
+    /** Node ids in execution order (Kahn's algorithm, ties in declaration order). */
+    order: z.array(z.string()),
+    openInputs: z.array(z.string()),
+    openOutputs: z.array(z.string()),
+  })
+  .meta({ id: "GraphValidation" });
+export type GraphValidation = z.infer<typeof GraphValidation>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock, outputsOf, run, settle, single, startExecution } from "../../../test/fixtures.js";
-import { builtinComponents, componentResources } from "./index.js";
+import { builtinComponents } from "./index.js";
+import { componentResources } from "../catalog-resources.js";
 import { ComponentManifest } from "../manifest.js";
 
 describe("passthrough", () => {

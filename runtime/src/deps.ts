@@ -1,0 +1,74 @@
+import { fileURLToPath } from "node:url";
+import { createDatabase, type Database } from "@symbia/db";
+import { createLogger, type Logger } from "@symbia/http";
+import { createVerifier, loginAsService, type LoginSession, type Verifier } from "@symbia/id";
+import type { CatalogAccess } from "./catalog/catalog-access.js";
+import { createBuiltinRegistry } from "./components/builtins/index.js";
+import type { ComponentRegistry } from "./components/manifest.js";
+import type { RuntimeConfig } from "./config.js";
+import * as schema from "./db/schema.js";
+import { ExecutionService } from "./executions/executions.service.js";
+import { loggedExecutionTelemetry, type ExecutionTelemetry } from "./telemetry/telemetry.js";
+
+export type RuntimeSchema = typeof schema;
+
+/** Everything runtime's features need, built once at start (tests build it with their own config). */
+export interface RuntimeDeps {
+  config: RuntimeConfig;
+  database: Database<RuntimeSchema>;
+  logger: Logger;
+  /** Verifies identity's tokens and API keys (`@symbia/id`). */
+  verifier: Verifier;
+  /** Runtime's own service login (`service:runtime`), or null without RUNTIME_SERVICE_SECRET. */
+  session: LoginSession | null;
+  /** The components graphs may use (the built-ins). */
+  registry: ComponentRegistry;
+  /** Where catalog is and how runtime reaches it. */
+  catalog: CatalogAccess;
+  /** Where execution state changes and node latency go (logging). */
+  telemetry: ExecutionTelemetry;
+  /** The engine: executions, persistence, checkpoints. */
+  executions: ExecutionService;
+}
+
+export const migrationsDir = fileURLToPath(new URL("./db/migrations", import.meta.url));
+
+/**
+ * Opens the database, logs in to identity as `service:runtime` (lazily: runtime starts while
+ * identity is down), connects the verifier, and builds the engine with the configured defaults.
+ */
+export async function buildDeps(config: RuntimeConfig, overrides: Partial<Pick<RuntimeDeps, "database" | "logger" | "telemetry" | "registry">> = {}): Promise<RuntimeDeps> {
+  const logger = overrides.logger ?? createLogger({ service: "runtime", level: config.logLevel });
+  const database = overrides.database ?? (await createDatabase({ service: "runtime", schema, migrationsDir, config: config.database, logger }));
+  const identityUrl = config.serviceUrls.identity;
+  if (!config.serviceSecret) logger.warn("RUNTIME_SERVICE_SECRET is not set: catalog graphs cannot be read, API keys are refused and revocations are not followed");
+  const session = config.serviceSecret ? loginAsService({ identityUrl, serviceId: "runtime", secret: config.serviceSecret }) : null;
+  const verifier = createVerifier({
+    identityUrl,
+    issuer: config.identityIssuer,
+    ...(session ? { auth: session } : {}),
+    onError: (error) => logger.warn({ err: error.message }, "identity revocation feed unreachable"),
+  });
+  const registry = overrides.registry ?? createBuiltinRegistry();
+  const telemetry = overrides.telemetry ?? loggedExecutionTelemetry(logger);
+  const executions = new ExecutionService({
+    database,
+    registry,
+    logger,
+    telemetry,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    maxLiveExecutions: config.maxLiveExecutions,
+    defaults: { queueCapacity: config.queueCapacity, metricsIntervalMs: config.metricsIntervalMs, emissionSampleEvery: config.emissionSampleEvery },
+  });
+  return {
+    config,
+    database,
+    logger,
+    verifier,
+    session,
+    registry,
+    catalog: { baseUrl: config.serviceUrls.catalog, session, platformOrgId: config.platformOrgId },
+    telemetry,
+    executions,
+  };
+}
