@@ -96,7 +96,11 @@ export class LedgerWriter {
   }
 
   private drain(): Promise<boolean> {
-    this.draining ??= (async () => {
+    if (this.draining) return this.draining;
+    if (this.queue.length === 0) return Promise.resolve(true);
+    this.draining = (async () => {
+      // Yield first: the body must never finish before `draining` is assigned (its finally clears it).
+      await null;
       let ok = false;
       try {
         while (this.queue.length > 0) {
