@@ -246,6 +246,8 @@ async function* streamRest(
         next = await iterator.next();
         attempt.arm(idleMs);
       }
+      // The openai SDK ends an aborted stream quietly instead of throwing: an end after an abort is the abort.
+      if (attempt.signal.aborted) throw attempt.signal.reason;
     } catch (error) {
       failure = attempt.classify(error);
     }

@@ -30,6 +30,9 @@ export interface Script {
   headers?: Record<string, string>;
   /** Never answer. */
   hang?: boolean;
+  /** Go silent for `pauseMs` after this many stream deltas (idle-timeout tests). */
+  pauseAfterDeltas?: number;
+  pauseMs?: number;
   /** Cut the connection after this many stream deltas. */
   failAfterDeltas?: number;
   /** Put the request's Authorization / x-api-key value into the error message (as careless providers do). */
@@ -132,6 +135,7 @@ export async function startWireServer(handler: WireHandler, fallback: Script = {
           res.write(`${e.event ? `event: ${e.event}\n` : ""}data: ${typeof e.data === "string" ? e.data : JSON.stringify(e.data)}\n\n`);
           if (e.delta) sent++;
           if (script.delayMs) await sleep(script.delayMs);
+          if (e.delta && sent === script.pauseAfterDeltas) await sleep(script.pauseMs ?? 0);
         }
         res.end();
       },
