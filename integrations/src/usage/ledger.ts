@@ -1,4 +1,4 @@
-import type { Database } from "@symbia/db";
+import { sqlState, type Database } from "@symbia/db";
 import type { Logger } from "@symbia/http";
 import * as schema from "../db/schema.js";
 
@@ -111,8 +111,8 @@ export class LedgerWriter {
             this.options.onWritten?.(batch.length);
             this.failures = 0;
           } catch (error) {
-            const code = (error as { code?: unknown }).code;
-            if (typeof code === "string" && POISON.test(code)) {
+            const code = sqlState(error);
+            if (code && POISON.test(code)) {
               this.queue.splice(0, batch.length);
               this.drop(batch.length, "usage ledger rows refused by the database: dropped");
               continue;
