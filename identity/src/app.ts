@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { createServer, type SymbiaServer } from "@symbia/http";
+import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import cookieParser from "cookie-parser";
 import type { IdentityDeps } from "./deps.js";
 import { agentsRouter, apiKeysRouter } from "./agents/agents.routes.js";
@@ -9,6 +10,7 @@ import { entitiesRouter } from "./entities/entities.routes.js";
 import { entitlementsRouter } from "./entitlements/entitlements.routes.js";
 import { keysRouter, wellKnownRouter } from "./keys/keys.routes.js";
 import { invitationsRouter, orgsRouter } from "./orgs/orgs.routes.js";
+import { identityNode } from "./relay.js";
 import { identityAuthenticator, pruneExpired } from "./tokens/tokens.service.js";
 import { usersRouter } from "./users/users.routes.js";
 import { vaultRouter } from "./vault/vault.routes.js";
@@ -26,6 +28,8 @@ export function createApp(deps: IdentityDeps): SymbiaServer {
     logger: deps.logger,
     authenticate: identityAuthenticator(deps),
     middleware: [cookieParser()],
+    ...(deps.config.joinNetwork ? { relay: identityNode(deps) } : {}),
+    ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
     routers: [
       wellKnownRouter(deps),
       authRouter(deps),
@@ -43,6 +47,7 @@ export function createApp(deps: IdentityDeps): SymbiaServer {
   });
   const prune = setInterval(() => void pruneExpired(deps).catch((e: Error) => deps.logger.warn({ err: e.message }, "pruning expired tokens failed")), 10 * 60_000);
   prune.unref();
+  if (deps.telemetry) attachTelemetry(server, deps.telemetry);
   server.onShutdown("housekeeping", () => {
     clearInterval(prune);
     deps.keys.stop();

@@ -1,4 +1,5 @@
 import { loadBaseConfig, type BaseConfig } from "@symbia/http";
+import { telemetryConfigFromEnv, type TelemetryConfig } from "@symbia/logging-client";
 import { SERVICE_IDS, envPrefix, type ServiceId } from "@symbia/sys";
 import { z } from "zod";
 
@@ -35,9 +36,14 @@ export const IdentityConfigSchema = z.object({
   authRateLimit: z.object({ points: z.coerce.number().int().min(1).default(20), durationSeconds: z.coerce.number().int().min(1).default(60) }),
   /** LOGIN_FAILURES_PER_ACCOUNT per 15 minutes before an account's logins are refused (default 10). */
   loginFailuresPerAccount: z.coerce.number().int().min(1).default(10),
+  /** IDENTITY_JOIN_NETWORK: join the network (NETWORK_SERVICE_URL) as node service:identity; default true, false under NODE_ENV=test. */
+  joinNetwork: z.stringbool(),
 });
 
-export type IdentityConfig = BaseConfig & z.infer<typeof IdentityConfigSchema>;
+export type IdentityConfig = BaseConfig & z.infer<typeof IdentityConfigSchema> & {
+  /** TELEMETRY_*, LOGGING_SERVICE_URL: request spans and warn+ log lines shipped to logging. */
+  telemetry: TelemetryConfig;
+};
 
 /**
  * Reads identity's configuration from the environment: the only place identity reads
@@ -70,6 +76,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     passwordResetWebhookUrl: env.PASSWORD_RESET_WEBHOOK_URL || undefined,
     authRateLimit: { points: env.AUTH_RATE_LIMIT_POINTS || undefined, durationSeconds: env.AUTH_RATE_LIMIT_SECONDS || undefined },
     loginFailuresPerAccount: env.LOGIN_FAILURES_PER_ACCOUNT || undefined,
+    joinNetwork: env.IDENTITY_JOIN_NETWORK || (base.env === "test" ? "false" : "true"),
   });
-  return { ...base, ...own };
+  return { ...base, ...own, telemetry: telemetryConfigFromEnv(env) };
 }

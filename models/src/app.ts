@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
 import { createServer, type SymbiaServer } from "@symbia/http";
+import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import pkg from "../package.json" with { type: "json" };
 import type { AppDeps } from "./deps.js";
 import { registerModelMetrics } from "./metrics.js";
@@ -23,6 +24,7 @@ export function createApp(deps: AppDeps): SymbiaServer {
     logger: deps.logger,
     readiness: { modelDirectory: () => access(deps.models.catalog.dir) },
     authenticate: deps.authenticate,
+    ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
     tags: [
       { name: "openai", description: "OpenAI-compatible chat completions, embeddings and model list." },
       { name: "models", description: "The model directory and loading models into worker processes." },
@@ -31,5 +33,6 @@ export function createApp(deps: AppDeps): SymbiaServer {
   registerModelMetrics(server.metrics.registry, deps.models);
   server.onShutdown("model workers", () => deps.models.close());
   if (deps.closeAuth) server.onShutdown("identity verifier", deps.closeAuth);
+  if (deps.telemetry) attachTelemetry(server, deps.telemetry);
   return server;
 }

@@ -1,6 +1,7 @@
 import { totalmem } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { telemetryConfigFromEnv, type TelemetryConfig } from "@symbia/logging-client";
 import { loadBaseConfig, type BaseConfig } from "@symbia/http";
 import { z } from "zod";
 
@@ -61,7 +62,12 @@ export const IdentitySettingsSchema = z.object({
 });
 
 /** Everything the models service reads from its environment. */
-export type ModelsConfig = BaseConfig & { models: ModelsSettings; identity: z.infer<typeof IdentitySettingsSchema> };
+export type ModelsConfig = BaseConfig & {
+  models: ModelsSettings;
+  identity: z.infer<typeof IdentitySettingsSchema>;
+  /** TELEMETRY_*, LOGGING_SERVICE_URL: request spans and warn+ log lines shipped to logging. */
+  telemetry: TelemetryConfig;
+};
 
 /** `models/data/models`: the default model directory (git-ignored). */
 export const DEFAULT_MODELS_DIR = fileURLToPath(new URL("../data/models", import.meta.url));
@@ -91,5 +97,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     restartWindowMs: env.MODELS_RESTART_WINDOW_MS || undefined,
   });
   const identity = IdentitySettingsSchema.parse({ issuer: env.IDENTITY_ISSUER || base.serviceUrls.identity, serviceSecret: env.MODELS_SERVICE_SECRET || undefined });
-  return { ...base, models, identity };
+  return { ...base, models, identity, telemetry: telemetryConfigFromEnv(env) };
 }

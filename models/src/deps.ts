@@ -1,5 +1,6 @@
 import { createLogger, type Authenticator, type Logger } from "@symbia/http";
 import { createVerifier, loginAsService } from "@symbia/id";
+import { createServiceTelemetry, telemetryDestination, type LoggingClient } from "@symbia/logging-client";
 import { ModelCatalog } from "./catalog/catalog.service.js";
 import type { ModelsConfig } from "./config.js";
 import { ModelManager } from "./models/models.service.js";
@@ -14,6 +15,8 @@ export interface AppDeps {
   authenticate: Authenticator;
   /** Stops what `authenticate` runs in the background (identity's revocation feed). */
   closeAuth?: () => void;
+  /** Ships request spans and warn+ log lines to logging (absent when disabled or without a secret). */
+  telemetry?: LoggingClient;
 }
 
 /**
@@ -23,7 +26,14 @@ export interface AppDeps {
  * given. Loads no model: MODELS_PRELOAD is started by `index.ts`.
  */
 export async function buildDeps(config: ModelsConfig, extra: { authenticate?: Authenticator; logger?: Logger } = {}): Promise<AppDeps> {
-  const logger = extra.logger ?? createLogger({ service: "models", level: config.logLevel });
+  const identityUrl = config.serviceUrls.identity;
+  const secret = config.identity.serviceSecret;
+  const session = secret ? loginAsService({ identityUrl, serviceId: "models", secret }) : undefined;
+  // Dropped telemetry batches are reported on a logger that is not itself shipped.
+  const telemetry = extra.authenticate ? undefined : createServiceTelemetry({ service: "models", env: config.env, config: config.telemetry, auth: session, report: createLogger({ service: "models", level: config.logLevel }) });
+  const logger =
+    extra.logger ??
+    createLogger({ service: "models", level: config.logLevel, ...(telemetry ? { destination: telemetryDestination(telemetry, { minLevel: config.telemetry.logLevel }) } : {}) });
   if (config.models.createTestModel) {
     const created = await ensureTestModel(config.models.dir);
     if (created.created) logger.info({ path: created.path }, "model directory had no model: wrote the built-in test model symbia-tiny-test");
@@ -31,14 +41,12 @@ export async function buildDeps(config: ModelsConfig, extra: { authenticate?: Au
   const models = new ModelManager(new ModelCatalog(config.models.dir), config.models, logger);
   if (extra.authenticate) return { config, logger, models, authenticate: extra.authenticate };
 
-  const identityUrl = config.serviceUrls.identity;
-  const secret = config.identity.serviceSecret;
   if (!secret) logger.warn("MODELS_SERVICE_SECRET is not set: API keys cannot be checked and token revocations are not followed");
   let lastFeedWarning = 0;
   const verifier = createVerifier({
     identityUrl,
     issuer: config.identity.issuer,
-    ...(secret ? { auth: loginAsService({ identityUrl, serviceId: "models", secret }) } : {}),
+    ...(session ? { auth: session } : {}),
     onError: (error) => {
       // Identity down: tokens still verify against the cached keys; say so once a minute, not every poll.
       if (Date.now() - lastFeedWarning < 60_000) return;
@@ -46,5 +54,5 @@ export async function buildDeps(config: ModelsConfig, extra: { authenticate?: Au
       logger.warn({ err: error }, "identity's revocation feed is unreachable");
     },
   });
-  return { config, logger, models, authenticate: verifier.authenticate, closeAuth: () => verifier.close() };
+  return { config, logger, models, authenticate: verifier.authenticate, closeAuth: () => verifier.close(), ...(telemetry ? { telemetry } : {}) };
 }

@@ -1,5 +1,5 @@
 export { createServer } from "./server.js";
-export type { CreateServerOptions, ServerConfig, SymbiaServer, ReadinessCheck, ShutdownPhase } from "./server.js";
+export type { CreateServerOptions, ServerConfig, SymbiaServer, ReadinessCheck, ShutdownPhase, RelayAttachment, RelayAttachmentStatus, RequestTelemetry, RequestStartInfo, RequestEndInfo } from "./server.js";
 export { loadBaseConfig, BaseConfigSchema } from "./config.js";
 export type { BaseConfig } from "./config.js";
 export { defineRouter, joinPath, registeredRoutes } from "./routes.js";
@@ -16,7 +16,7 @@ export { currentContext, runWithContext, newTraceId, newSpanId, parseTraceparent
 export type { RequestContext } from "./context.js";
 export { buildOpenApiDocument, toOpenApiPath, operationId, ErrorEnvelopeSchema } from "./openapi.js";
 export type { ApiInfo } from "./openapi.js";
-export { createHttpMetrics } from "./metrics.js";
+export { createHttpMetrics, routeTemplateOf } from "./metrics.js";
 export type { HttpMetrics } from "./metrics.js";
 export { rateLimitKey, rateLimitMiddleware, memoryLimiter } from "./ratelimit.js";
 export { socketEvent, attachSocketHandlers, describeSocketEvents, socketAuthInput } from "./sockets.js";

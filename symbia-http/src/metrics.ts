@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 
 /** The Prometheus metrics every service exposes on `/metrics`. */
 export interface HttpMetrics {
@@ -37,9 +37,15 @@ export function metricsMiddleware(metrics: HttpMetrics): RequestHandler {
     metrics.requestsInFlight.inc();
     res.once("close", () => {
       metrics.requestsInFlight.dec();
-      const route = req.route?.path !== undefined ? `${req.baseUrl}${req.route.path === "/" && req.baseUrl ? "" : req.route.path}` : "unmatched";
-      end({ method: req.method, route, status_code: String(res.statusCode) });
+      end({ method: req.method, route: routeTemplateOf(req) ?? "unmatched", status_code: String(res.statusCode) });
     });
     next();
   };
+}
+
+/** The matched route template of a finished request (`/api/orgs/:orgId`), or undefined when no route matched. */
+export function routeTemplateOf(req: Request): string | undefined {
+  const recorded = req.res?.locals.routeTemplate;
+  if (typeof recorded === "string") return recorded;
+  return req.route?.path !== undefined ? `${req.baseUrl}${req.route.path === "/" && req.baseUrl ? "" : req.route.path}` : undefined;
 }

@@ -123,7 +123,15 @@ export function defineRouter(options: RouterOptions): ServiceRouter {
       for (const route of routes) {
         const { spec } = route;
         const fullPath = joinPath(basePath, route.path);
-        const chain: RequestHandler[] = [...hooks.auth(spec.auth ?? router.options.auth)];
+        // The template is recorded first: Express restores req.baseUrl when an error leaves the
+        // router, so metrics and telemetry read it from here.
+        const chain: RequestHandler[] = [
+          (_req, res, next) => {
+            res.locals.routeTemplate = fullPath;
+            next();
+          },
+          ...hooks.auth(spec.auth ?? router.options.auth),
+        ];
         if (spec.rateLimit) chain.push(hooks.rateLimit(spec.rateLimit, `${route.method.toUpperCase()} ${fullPath}`));
         if (spec.entitlement) chain.push(hooks.entitlement(spec.entitlement));
         chain.push(validate({ ...(spec.params ? { params: spec.params } : {}), ...(spec.query ? { query: spec.query } : {}), ...(spec.body ? { body: spec.body } : {}) }));

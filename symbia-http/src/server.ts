@@ -12,7 +12,7 @@ import { authMiddleware, entitlementMiddleware, hasEntitlement, type Authenticat
 import { newSpanId, newTraceId, parseTraceparent, runWithContext, sanitizeTraceId, type RequestContext } from "./context.js";
 import { errorHandler, notFoundHandler, toAppError } from "./errors.js";
 import { createLogger, type Logger } from "./logger.js";
-import { createHttpMetrics, metricsMiddleware, type HttpMetrics } from "./metrics.js";
+import { createHttpMetrics, metricsMiddleware, routeTemplateOf, type HttpMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { memoryLimiter, rateLimitKey, rateLimitMiddleware } from "./ratelimit.js";
 import { defineRouter, registeredRoutes, type RegisteredRoute, type ServiceRouter } from "./routes.js";
@@ -57,6 +57,81 @@ export interface CreateServerOptions {
   tags?: { name: string; description?: string }[];
   /** Extra app-wide middleware run before the routers (cookie parsing, for example). */
   middleware?: RequestHandler[];
+  /**
+   * The service's node on the network (one option joins it): started after `listen()`, closed
+   * at shutdown, reported by `/health/ready` under `relay`. The relay is best effort: a network
+   * that is down never makes the service not ready.
+   */
+  relay?: RelayAttachment;
+  /** Request start/end hooks (route, status, duration, trace and span ids) for request spans. */
+  telemetry?: RequestTelemetry;
+}
+
+/**
+ * What readiness reports about a service's network node (see {@link RelayAttachment}); every
+ * other field of the object (outbox size, counters, last error) is reported as well.
+ */
+export interface RelayAttachmentStatus {
+  /** The node's socket to the network is open. */
+  connected: boolean;
+  /** The network accepted the node's registration on that socket. */
+  registered: boolean;
+}
+
+/**
+ * A node of the network service that the server runs for its service: `@symbia/relay`'s
+ * `connectRelay({..., autoStart: false})` is one. Declared here as an interface so that
+ * `@symbia/http` does not depend on the relay client (the relay client depends on `@symbia/http`
+ * for the request context).
+ */
+export interface RelayAttachment {
+  /** Starts connecting; called once the HTTP server listens. Idempotent. */
+  start(): void;
+  /** Leaves the network; called first among the shutdown hooks. */
+  close(): Promise<void>;
+  /** Current state, shown by `/health/ready`. */
+  status(): RelayAttachmentStatus;
+}
+
+
+/** What {@link RequestTelemetry} learns when a request starts: W3C ids of the server span. */
+export interface RequestStartInfo {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  requestId: string;
+  /** W3C trace id (or the caller's `x-trace-id`). */
+  traceId: string;
+  /** This request's span id (16 hex). */
+  spanId: string;
+  /** The caller's span id, from `traceparent`. */
+  parentSpanId?: string;
+  /** Wall-clock start, ms since the epoch. */
+  startTimeMs: number;
+}
+
+/** What {@link RequestTelemetry} learns when a request's response is closed. */
+export interface RequestEndInfo extends RequestStartInfo {
+  /** Matched route template (`/api/orgs/:orgId`); undefined when no route matched (404s). */
+  route?: string;
+  status: number;
+  /** Duration, ms (monotonic clock). */
+  durationMs: number;
+  principalId?: string;
+  /** Org the request acted in, once `scopeOf` resolved it. */
+  orgId?: string;
+  /** True when the client went away before the response finished. */
+  aborted: boolean;
+}
+
+/**
+ * Hooks told about every HTTP request, for shipping request spans (see `@symbia/logging-client`).
+ * They run synchronously on the request path: they must only enqueue, never block or throw (a
+ * throw is caught and ignored).
+ */
+export interface RequestTelemetry {
+  onRequestStart?(info: RequestStartInfo): void;
+  onRequestEnd?(info: RequestEndInfo): void;
 }
 
 /** Phases of shutdown that hooks can join (ARCHITECTURE §4 "Shutdown"). */
@@ -67,6 +142,8 @@ export interface SymbiaServer {
   readonly app: Express;
   readonly httpServer: HttpServer;
   readonly io?: SocketServer;
+  /** The network node given as the `relay` option. */
+  readonly relay?: RelayAttachment;
   readonly logger: Logger;
   readonly metrics: HttpMetrics;
   readonly routes: readonly RegisteredRoute[];
@@ -113,6 +190,8 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
   let shuttingDown = false;
   let inFlight = 0;
   const hooks: { name: string; fn: () => Promise<void> | void; phase: ShutdownPhase }[] = [];
+  // The relay leaves the network before anything else shuts down, so peers stop routing to us.
+  if (options.relay) hooks.push({ name: "relay", fn: () => options.relay!.close(), phase: "hooks" });
 
   // Trace context first, so every later line (including errors) carries the trace id.
   app.use((req, res, next) => {
@@ -123,9 +202,29 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
     res.setHeader("x-request-id", context.requestId);
     inFlight++;
     const startedAt = process.hrtime.bigint();
+    const telemetry = options.telemetry;
+    const startInfo: RequestStartInfo | undefined = telemetry
+      ? { method: req.method, path: req.originalUrl.split("?")[0]!, requestId: context.requestId, traceId, spanId: context.spanId, ...(parent ? { parentSpanId: parent.parentSpanId } : {}), startTimeMs: Date.now() }
+      : undefined;
+    if (startInfo) safely(() => telemetry!.onRequestStart?.(startInfo));
     res.once("close", () => {
       inFlight--;
       const durationMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+      if (startInfo) {
+        const route = routeTemplateOf(req);
+        const principalId = req.principal?.id;
+        safely(() =>
+          telemetry!.onRequestEnd?.({
+            ...startInfo,
+            ...(route !== undefined ? { route } : {}),
+            status: res.statusCode,
+            durationMs,
+            ...(principalId ? { principalId } : {}),
+            ...(context.orgId ? { orgId: context.orgId } : {}),
+            aborted: !res.writableFinished,
+          }),
+        );
+      }
       runWithContext(context, () =>
         logger[res.statusCode >= 500 ? "error" : "info"](
           { method: req.method, path: req.originalUrl.split("?")[0], status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100, principalId: req.principal?.id, orgId: context.orgId },
@@ -228,14 +327,19 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
       "/health/ready",
       {
         summary: "Readiness: listening, not shutting down, and every dependency check passes (503 otherwise)",
-        response: z.object({ status: z.enum(["ready", "not_ready"]), checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional(), durationMs: z.number() })), reason: z.string().optional() }),
+        response: z.object({
+          status: z.enum(["ready", "not_ready"]),
+          checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional(), durationMs: z.number() })),
+          reason: z.string().optional(),
+          relay: z.object({ connected: z.boolean(), registered: z.boolean() }).catchall(z.unknown()).optional().describe("the service's network node; informative, never fails readiness"),
+        }),
         errors: [503],
       },
       async (_req, res) => {
         const checks = await runReadiness();
         const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
         const reason = !listening ? "not listening yet" : shuttingDown ? "shutting down" : failed.length ? `failing: ${failed.join(", ")}` : undefined;
-        res.status(reason ? 503 : 200).json({ status: reason ? "not_ready" : "ready", checks, ...(reason ? { reason } : {}) });
+        res.status(reason ? 503 : 200).json({ status: reason ? "not_ready" : "ready", checks, ...(reason ? { reason } : {}), ...(options.relay ? { relay: options.relay.status() } : {}) });
       },
     );
     router.get("/metrics", { summary: "Prometheus metrics (text exposition format)", produces: "text/plain" }, async (_req, res) => {
@@ -281,6 +385,7 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
     app,
     httpServer,
     ...(io ? { io } : {}),
+    ...(options.relay ? { relay: options.relay } : {}),
     logger,
     metrics,
     routes,
@@ -296,6 +401,7 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
       listening = true;
       const bound = (httpServer.address() as AddressInfo).port;
       logger.info({ port: bound, host, version: options.version, database: options.db?.mode }, "listening");
+      options.relay?.start();
       return bound;
     },
     url() {
@@ -360,6 +466,15 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
     },
   };
   return server;
+}
+
+/** Runs a telemetry hook; its failure must never reach the request. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* telemetry must not break requests */
+  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -116,7 +116,12 @@ export const AppService = z.object({ id: z.string(), orgId: z.string(), applicat
 
 export const RegisterAgentBody = z.object({
   /** Platform-wide handle, e.g. `assistant:support`. */
-  agentId: z.string().regex(/^[a-z][a-z0-9_-]*(:[a-z0-9][a-z0-9_.-]*)*$/, "lower-case words separated by ':'").max(120),
+  agentId: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*(:[a-z0-9][a-z0-9_.-]*)*$/, "lower-case words separated by ':'")
+    .max(120)
+    // These prefixes name network node kinds; an agent must never be mistaken for one.
+    .refine((id) => !/^(service|sandbox|bridge):/.test(id), "the prefixes service:, sandbox: and bridge: are reserved"),
   name: z.string().trim().min(1).max(200),
   capabilities: z.array(Entitlement).max(100).default([]),
 });

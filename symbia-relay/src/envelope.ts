@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { EntityId, EventId, EventType, newEventId, NodeId, OrgId, RunId, TraceId } from "./ids.js";
+import { EntityId, EventId, EventType, newEventId, NodeId, OrgId, RunId, TraceId, JsonValue } from "./ids.js";
 
 /**
  * Where an event travels, as its sender declares it; contracts list the boundaries they allow.
@@ -66,7 +66,7 @@ const envelopeFields = {
   /** Sensitivity of `data`; absent means `none`. */
   dataClass: DataClass.optional(),
   /** The payload: any JSON value (no NaN, Infinity, Dates or undefined). */
-  data: z.json(),
+  data: JsonValue,
 };
 
 /**

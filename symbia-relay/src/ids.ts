@@ -53,3 +53,15 @@ export const TraceId = z.string().regex(/^[A-Za-z0-9._-]{8,64}$/, "a trace id: 8
 
 /** An organization id (identity's tenant id): 1–128 characters from `[A-Za-z0-9._:-]`. */
 export const OrgId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "an org id");
+
+/** Any JSON value (the TypeScript type of {@link JsonValue}). */
+export type JsonValue = z.core.util.JSONType;
+
+/**
+ * Any JSON value: string, finite number, boolean, null, array or object of JSON values (no NaN,
+ * Infinity, Dates or undefined). Equivalent to `z.json()`, but registered under the id
+ * `JsonValue` so OpenAPI generators emit one recursive component instead of recursing forever.
+ */
+export const JsonValue: z.ZodType<JsonValue> = z
+  .lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]))
+  .meta({ id: "JsonValue" });

@@ -1,4 +1,4 @@
-export { NodeId, EntityId, EventId, EventType, RunId, TraceId, OrgId, isEntityId, newEventId } from "./ids.js";
+export { NodeId, EntityId, EventId, EventType, RunId, TraceId, OrgId, JsonValue, isEntityId, newEventId } from "./ids.js";
 export {
   BOUNDARIES,
   Boundary,
@@ -33,6 +33,7 @@ export {
   HeartbeatBody,
   BindEntityBody,
   EntityBinding,
+  NodeDetail,
 } from "./wire/nodes.js";
 export { ContractEndpoint, EventTypePattern, ContractTerms, CreateContractBody, CONTRACT_ORIGINS, Contract } from "./wire/contracts.js";
 export {
@@ -77,3 +78,23 @@ export {
   Topology,
 } from "./wire/traces.js";
 export type { HopAction } from "./wire/traces.js";
+export { UpdateContractBody } from "./wire/contracts.js";
+export {
+  INGRESS_REJECTION_REASONS,
+  EventVerdict,
+  TOPOLOGY_CHANGES,
+  TopologyChange,
+  WatchBody,
+  WatchSnapshot,
+  FlowStep,
+  RunFlow,
+  ServiceHealth,
+  PlatformHealth,
+} from "./wire/ingress.js";
+export type { IngressRejectionReason } from "./wire/ingress.js";
+export { connectRelay } from "./client/client.js";
+export type { ConnectRelayOptions, EmitOptions, EmitResult, RelayClient, RelayCredentials, RelayLogger, RelayStatus, DeliveryAck } from "./client/client.js";
+export { defineHandler, resolveHandler } from "./client/handlers.js";
+export type { RelayHandler, RelayHandlerContext, ReceivedEvent } from "./client/handlers.js";
+export { Outbox } from "./client/outbox.js";
+export { eventTypeMatchesPattern } from "./client/patterns.js";

@@ -52,6 +52,9 @@ describe("POST /api/agents", () => {
     const bad = await call(`${url}/api/agents`, { token: owner.token, headers: headers(owner.orgId), json: { agentId: "Bad Id", name: "", capabilities: ["superpowers"] } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.issues.map((i: { path: string }) => i.path).sort()).toEqual(["body.agentId", "body.capabilities.0", "body.name"]);
+    for (const reserved of ["service:messaging", "sandbox:x", "bridge:y"]) {
+      expect((await call(`${url}/api/agents`, { token: owner.token, headers: headers(owner.orgId), json: { agentId: reserved, name: "R", capabilities: [] } })).status).toBe(400);
+    }
     await call(`${url}/api/agents`, { token: owner.token, headers: headers(owner.orgId), json: { agentId: "assistant:dup", name: "D", capabilities: [] } });
     expect((await call(`${url}/api/agents`, { token: owner.token, headers: headers(owner.orgId), json: { agentId: "assistant:dup", name: "D", capabilities: [] } })).status).toBe(409);
   });

@@ -63,12 +63,14 @@ describe("checkContract", () => {
     expect(checkContract([c], query(), NOW)).toMatchObject({ ok: false, reason: "contract_expired", closest: c });
   });
 
-  it("says type_not_allowed and boundary_not_allowed, preferring the candidate that came closest", () => {
+  it("says type_not_allowed, boundary_not_allowed or contract_expired, preferring the candidate that came closest", () => {
     const typeOnly = contract({ from: "service:messaging", to: "service:assistants", allowedEventTypes: ["control.*"] });
     const boundaryOnly = contract({ from: "service:messaging", to: "service:assistants", allowedEventTypes: ["message.new"], boundaries: ["inter"] });
     const expired = contract({ from: "service:messaging", to: "service:assistants", expiresAt: new Date(NOW - 1).toISOString() });
     expect(checkContract([typeOnly], query(), NOW)).toMatchObject({ ok: false, reason: "type_not_allowed" });
-    expect(checkContract([expired, typeOnly, boundaryOnly], query(), NOW)).toMatchObject({ ok: false, reason: "boundary_not_allowed", closest: boundaryOnly });
+    expect(checkContract([typeOnly, boundaryOnly], query(), NOW)).toMatchObject({ ok: false, reason: "boundary_not_allowed", closest: boundaryOnly });
+    // An expired contract for exactly this traffic is closer than live ones for other types or boundaries.
+    expect(checkContract([expired, typeOnly, boundaryOnly], query(), NOW)).toMatchObject({ ok: false, reason: "contract_expired", closest: expired });
     expect(checkContract([boundaryOnly], query({ boundary: "inter" }), NOW).ok).toBe(true);
   });
 

@@ -58,14 +58,15 @@ function preferred<C extends ContractLike>(a: C, b: C): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-const MISS_RANK: Record<ContractMiss, number> = { no_contract: 0, contract_expired: 1, type_not_allowed: 2, boundary_not_allowed: 3 };
-
 /**
  * Finds a live contract allowing `query`: one whose org is the event's org or the platform
  * (`orgId` null), whose `from` selects the source and `to` the target, not expired at `nowMs`,
  * listing the event type and the boundary. Several may; the most specific wins (exact ids over
- * type selectors over `*`, the org's own over the platform's). When none does, the answer says how close the
- * best candidate came (expired, type not allowed, boundary not allowed) so a trace can say why.
+ * type selectors over `*`, the org's own over the platform's). When none does, the answer names
+ * the candidate that came closest and what it lacked, so a trace can say why. Closeness is judged
+ * in this order: allowing the event type, then the boundary, then being live — so an expired
+ * contract written for exactly this traffic (`contract_expired`) is closer than a live one for
+ * other event types (`type_not_allowed`).
  */
 export function checkContract<C extends ContractLike>(contracts: readonly C[], query: ContractQuery, nowMs: number): ContractCheck<C> {
   const candidates = contracts
@@ -73,16 +74,22 @@ export function checkContract<C extends ContractLike>(contracts: readonly C[], q
     .sort(preferred);
   if (candidates.length === 0) return { ok: false, reason: "no_contract", detail: `no contract from ${query.source.id} to ${query.target.id}` };
 
-  let best: { reason: ContractMiss; detail: string; closest: C } | undefined;
+  let best: { rank: number; reason: ContractMiss; detail: string; closest: C } | undefined;
   for (const contract of candidates) {
-    let miss: { reason: ContractMiss; detail: string } | undefined;
-    if (!contractIsLive(contract, nowMs)) miss = { reason: "contract_expired", detail: `contract ${contract.id} expired at ${contract.expiresAt}` };
-    else if (!contract.allowedEventTypes.some((p) => eventTypeMatches(p, query.type))) miss = { reason: "type_not_allowed", detail: `contract ${contract.id} does not allow ${query.type}` };
-    else if (!contract.boundaries.includes(query.boundary)) miss = { reason: "boundary_not_allowed", detail: `contract ${contract.id} does not allow the ${query.boundary} boundary` };
-    if (!miss) return { ok: true, contract };
-    if (!best || MISS_RANK[miss.reason] > MISS_RANK[best.reason]) best = { ...miss, closest: contract };
+    const live = contractIsLive(contract, nowMs);
+    const typeOk = contract.allowedEventTypes.some((p) => eventTypeMatches(p, query.type));
+    const boundaryOk = contract.boundaries.includes(query.boundary);
+    if (live && typeOk && boundaryOk) return { ok: true, contract };
+    const rank = (typeOk ? 4 : 0) + (boundaryOk ? 2 : 0) + (live ? 1 : 0);
+    const miss: { reason: ContractMiss; detail: string } = !typeOk
+      ? { reason: "type_not_allowed", detail: `contract ${contract.id} does not allow ${query.type}` }
+      : !boundaryOk
+        ? { reason: "boundary_not_allowed", detail: `contract ${contract.id} does not allow the ${query.boundary} boundary` }
+        : { reason: "contract_expired", detail: `contract ${contract.id} expired at ${contract.expiresAt}` };
+    if (!best || rank > best.rank) best = { rank, ...miss, closest: contract };
   }
-  return { ok: false, ...best! };
+  const { rank: _rank, ...miss } = best!;
+  return { ok: false, ...miss };
 }
 
 /** Query of {@link fanOutTargets}: an event without a target. */

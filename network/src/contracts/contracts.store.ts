@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "@symbia/db";
 import { AppError } from "@symbia/sys";
-import type { Contract, ContractTerms, Page } from "@symbia/relay";
+import type { Contract, ContractTerms, Page, UpdateContractBody } from "@symbia/relay";
 import { and, asc, eq, gt, isNull, notInArray, or, type SQL } from "drizzle-orm";
 import { contracts } from "../db/schema.js";
 import { afterCreated, decodeCreatedCursor, encodeCreatedCursor, ownedBy, visibleTo, type OwnerScope } from "../db/scope.js";
@@ -103,6 +103,32 @@ export async function listContractsInForce(db: Db, orgId: string, now: Date): Pr
 export async function listContractsInForceAcrossOrgs(db: Db, now: Date): Promise<Contract[]> {
   const rows = await db.select().from(contracts).where(notExpired(now)).orderBy(asc(contracts.createdAt), asc(contracts.id));
   return rows.map(toContract);
+}
+
+/**
+ * Every contract of every org, expired ones included (cross-tenant: for the network's in-memory
+ * routing table, whose decisions name an expired contract as the reason an event was refused).
+ */
+export async function listAllContractsAcrossOrgs(db: Db): Promise<Contract[]> {
+  const rows = await db.select().from(contracts).orderBy(asc(contracts.createdAt), asc(contracts.id));
+  return rows.map(toContract);
+}
+
+/** Changes the terms of a contract the scope owns; null when there is none. */
+export async function updateContract(db: Db, scope: OwnerScope, id: string, patch: UpdateContractBody): Promise<Contract | null> {
+  const [row] = await db
+    .update(contracts)
+    .set({
+      ...(patch.from === undefined ? {} : { fromEndpoint: patch.from }),
+      ...(patch.to === undefined ? {} : { toEndpoint: patch.to }),
+      ...(patch.allowedEventTypes === undefined ? {} : { allowedEventTypes: [...patch.allowedEventTypes] }),
+      ...(patch.boundaries === undefined ? {} : { boundaries: [...patch.boundaries] }),
+      ...(patch.expiresAt === undefined ? {} : { expiresAt: patch.expiresAt === null ? null : new Date(patch.expiresAt) }),
+      ...(patch.description === undefined ? {} : { description: patch.description }),
+    })
+    .where(and(eq(contracts.id, id), ownedBy(contracts.orgId, scope)))
+    .returning();
+  return row ? toContract(row) : null;
 }
 
 /** The id of a default contract: `default:<name>`. */

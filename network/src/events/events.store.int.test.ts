@@ -8,6 +8,8 @@ import { event } from "../../test/fixtures.js";
 import { networkEvents } from "../db/schema.js";
 import type * as schema from "../db/schema.js";
 import { TraceRecorder } from "../traces/traces.model.js";
+import { createLogger } from "@symbia/http";
+import { HistoryWriter } from "./events.history.js";
 import { edgeCounts, eventStats, listEvents, listTracesByRun, pruneEvents, recordEvent } from "./events.store.js";
 
 let database: TestDatabase<typeof schema>;
@@ -27,7 +29,8 @@ function traced(envelope: UnsignedEnvelope, status: EventTrace["status"], delive
   const now = () => new Date(T0.getTime() + offsetMs);
   const recorder = new TraceRecorder(envelope, { networkNode: "network", now }).hop({ action: "receive", node: envelope.source });
   for (const to of deliveredTo) recorder.hop({ action: "deliver", node: to, durationMs: 1.5 });
-  return recorder.finish(status, { deliveredTo, ...(status === "denied" ? { reasonCode: "no_contract", reason: "no contract" } : {}) });
+  const reason = status === "denied" ? { reasonCode: "no_contract", reason: "no contract" } : status === "dropped" ? { reasonCode: "bad_signature", reason: "signature does not match" } : {};
+  return recorder.finish(status, { deliveredTo, ...reason });
 }
 
 async function record(overrides: Partial<UnsignedEnvelope>, status: EventTrace["status"], deliveredTo: string[] = [], offsetMs = 0) {
@@ -102,23 +105,44 @@ describe("event history store", () => {
     ]);
   });
 
-  it("counts by status and type, and counts delivered edges", async () => {
+  it("counts by status and type, refusals by reason, and counts delivered edges", async () => {
     await record({ type: "message.new" }, "delivered", ["service:assistants", "service:logging"]);
     await record({ type: "message.new" }, "delivered", ["service:assistants"]);
     await record({ type: "control.pause" }, "denied");
+    await record({ type: "control.pause" }, "dropped");
     await record({ type: "message.new", orgId: "org-2" }, "delivered", ["service:assistants"]);
+    await record({ type: "message.new", orgId: "org-2" }, "dropped");
     expect(await eventStats(database.db, { orgId: "org-1" })).toEqual({
-      total: 3,
-      byStatus: { delivered: 2, denied: 1, unrouted: 0, dropped: 0, error: 0 },
+      total: 4,
+      byStatus: { delivered: 2, denied: 1, unrouted: 0, dropped: 1, error: 0 },
       byType: [
+        { type: "control.pause", count: 2 },
         { type: "message.new", count: 2 },
-        { type: "control.pause", count: 1 },
       ],
+      rejected: { bad_signature: 1 },
     });
     expect(await edgeCounts(database.db, { orgId: "org-1" })).toEqual([
       { from: "service:messaging", to: "service:assistants", count: 2 },
       { from: "service:messaging", to: "service:logging", count: 1 },
     ]);
+  });
+
+  it("group-commits concurrent records: each resolves once written, in arrival order", async () => {
+    const writer = new HistoryWriter(database.db, createLogger({ service: "network", level: "silent" }));
+    const envelopes = Array.from({ length: 12 }, (_, i) => event({ runId: `run-batch-${i}` }));
+    let written = 0;
+    await Promise.all(
+      envelopes.map(async (envelope) => {
+        await writer.record({ trace: traced(envelope, "delivered", ["service:assistants"]), envelope });
+        // Resolved only once the row is readable.
+        const page = await listEvents(database.db, { orgId: "org-1" }, query({ runId: envelope.runId }), { includeData: false });
+        expect(page.items.map((e) => e.eventId)).toEqual([envelope.id]);
+        written += 1;
+      }),
+    );
+    expect(written).toBe(12);
+    const all = await listEvents(database.db, { orgId: "org-1" }, query({ limit: 50 }), { includeData: false });
+    expect(all.items.map((e) => e.eventId).reverse()).toEqual(envelopes.map((e) => e.id));
   });
 
   it("stays bounded: pruning keeps the newest rows", async () => {

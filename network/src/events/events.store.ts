@@ -43,37 +43,56 @@ export function toEventRecord(row: EventRow, includeData: boolean): EventRecord 
   };
 }
 
+/** One history row to write: the trace, the envelope fields, and whether the payload is kept. */
+export interface EventToRecord {
+  trace: EventTrace;
+  /** The event as received (for a dropped event, the unverified envelope: recorded, never trusted). */
+  envelope: Pick<UnsignedEnvelope, "boundary" | "principal" | "dataClass" | "causedBy" | "timestamp" | "data">;
+  /** False keeps `data` out (the network never keeps secret-class payloads). Default true. */
+  storeData?: boolean;
+}
+
+function rowOf({ trace, envelope, storeData }: EventToRecord) {
+  return {
+    eventId: trace.eventId,
+    orgId: trace.orgId,
+    runId: trace.runId,
+    traceId: trace.traceId,
+    type: trace.type,
+    source: trace.source,
+    target: trace.target,
+    boundary: envelope.boundary,
+    dataClass: envelope.dataClass ?? "none",
+    principal: envelope.principal ?? null,
+    causedBy: envelope.causedBy ?? null,
+    timestamp: new Date(envelope.timestamp),
+    data: storeData === false ? null : envelope.data,
+    status: trace.status,
+    reasonCode: trace.reasonCode,
+    reason: trace.reason,
+    deliveredTo: [...trace.deliveredTo],
+    hops: trace.hops,
+    recordedAt: new Date(trace.recordedAt),
+  };
+}
+
 /**
  * Appends an event and its trace to the history. `envelope` is the event as received (for a
  * dropped event, the unverified envelope: it is recorded, never trusted). `data` is stored
  * unless `storeData` is false (the network may keep payloads of some data classes out).
  */
-export async function recordEvent(db: Db, trace: EventTrace, envelope: Pick<UnsignedEnvelope, "boundary" | "principal" | "dataClass" | "causedBy" | "timestamp" | "data">, options: { storeData?: boolean } = {}): Promise<number> {
+export async function recordEvent(db: Db, trace: EventTrace, envelope: EventToRecord["envelope"], options: { storeData?: boolean } = {}): Promise<number> {
   const [row] = await db
     .insert(networkEvents)
-    .values({
-      eventId: trace.eventId,
-      orgId: trace.orgId,
-      runId: trace.runId,
-      traceId: trace.traceId,
-      type: trace.type,
-      source: trace.source,
-      target: trace.target,
-      boundary: envelope.boundary,
-      dataClass: envelope.dataClass ?? "none",
-      principal: envelope.principal ?? null,
-      causedBy: envelope.causedBy ?? null,
-      timestamp: new Date(envelope.timestamp),
-      data: options.storeData === false ? null : envelope.data,
-      status: trace.status,
-      reasonCode: trace.reasonCode,
-      reason: trace.reason,
-      deliveredTo: [...trace.deliveredTo],
-      hops: trace.hops,
-      recordedAt: new Date(trace.recordedAt),
-    })
+    .values(rowOf({ trace, envelope, ...(options.storeData === undefined ? {} : { storeData: options.storeData }) }))
     .returning({ seq: networkEvents.seq });
   return row!.seq;
+}
+
+/** Appends several events in one statement (one commit), in order. */
+export async function recordEvents(db: Db, events: readonly EventToRecord[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.insert(networkEvents).values(events.map(rowOf));
 }
 
 function filters(scope: OrgScope, query: Partial<Pick<ListEventsQuery, "runId" | "type" | "source" | "status">>): SQL[] {
@@ -118,7 +137,18 @@ export async function listTracesByRun(db: Db, scope: OrgScope, runId: string, li
   return rows.map(toTrace);
 }
 
-/** Counts of the org's history: total, by status, and the 20 most frequent types. */
+/** The history rows of one run, in handling order, without payloads (at most `limit`, default 1,000). */
+export async function listRecordsByRun(db: Db, scope: OrgScope, runId: string, limit = 1_000): Promise<EventRecord[]> {
+  const rows = await db
+    .select()
+    .from(networkEvents)
+    .where(and(eq(networkEvents.orgId, scope.orgId), eq(networkEvents.runId, runId)))
+    .orderBy(asc(networkEvents.seq))
+    .limit(limit);
+  return rows.map((r) => toEventRecord(r, false));
+}
+
+/** Counts of the org's history: total, by status, the 20 most frequent types, and refusals at the door by reason. */
 export async function eventStats(db: Db, scope: OrgScope): Promise<EventStats> {
   const byStatusRows = await db
     .select({ status: networkEvents.status, n: count() })
@@ -132,13 +162,20 @@ export async function eventStats(db: Db, scope: OrgScope): Promise<EventStats> {
     .groupBy(networkEvents.type)
     .orderBy(desc(count()), asc(networkEvents.type))
     .limit(20);
+  const rejectedRows = await db
+    .select({ reason: networkEvents.reasonCode, n: count() })
+    .from(networkEvents)
+    .where(and(eq(networkEvents.orgId, scope.orgId), eq(networkEvents.status, "dropped")))
+    .groupBy(networkEvents.reasonCode);
   const byStatus = Object.fromEntries(TRACE_STATUSES.map((s) => [s, 0])) as Record<TraceStatus, number>;
   let total = 0;
   for (const row of byStatusRows) {
     byStatus[row.status as TraceStatus] = Number(row.n);
     total += Number(row.n);
   }
-  return { total, byStatus, byType: byTypeRows.map((r) => ({ type: r.type, count: Number(r.n) })) };
+  const rejected: Record<string, number> = {};
+  for (const row of rejectedRows) rejected[row.reason ?? "unknown"] = Number(row.n);
+  return { total, byStatus, byType: byTypeRows.map((r) => ({ type: r.type, count: Number(r.n) })), rejected };
 }
 
 /**

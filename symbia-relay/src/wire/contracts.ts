@@ -52,6 +52,21 @@ export const CreateContractBody = ContractTerms.extend({ platform: z.boolean().d
 /** Body of `POST /api/contracts` (see {@link CreateContractBody}). */
 export type CreateContractBody = z.input<typeof CreateContractBody>;
 
+/** Body of `PATCH /api/contracts/:id`: any of the terms (at least one). */
+export const UpdateContractBody = z
+  .strictObject({
+    from: ContractEndpoint,
+    to: ContractEndpoint,
+    allowedEventTypes: ContractTerms.shape.allowedEventTypes,
+    boundaries: ContractTerms.shape.boundaries,
+    expiresAt: IsoTimestamp.nullable(),
+    description: z.string().max(1000).nullable(),
+  })
+  .partial()
+  .refine((body) => Object.keys(body).length > 0, { message: "nothing to update" });
+/** Body of `PATCH /api/contracts/:id` (see {@link UpdateContractBody}). */
+export type UpdateContractBody = z.infer<typeof UpdateContractBody>;
+
 /** Where a contract comes from: the default contracts file loaded at start, or the API. */
 export const CONTRACT_ORIGINS = ["default", "api"] as const;
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ActingPrincipal, Boundary, DataClass, IsoTimestamp, UnsignedEnvelope } from "../envelope.js";
-import { EntityId, EventId, EventType, NodeId, OrgId, RunId, TraceId } from "../ids.js";
+import { EntityId, EventId, EventType, NodeId, OrgId, RunId, TraceId, JsonValue } from "../ids.js";
 import { LOG_LEVELS, CreatePolicyBody } from "./policies.js";
 
 /**
@@ -118,7 +118,7 @@ export const SimulatedEvent = z.strictObject({
   timestamp: IsoTimestamp.optional(),
   principal: ActingPrincipal.optional(),
   dataClass: DataClass.optional(),
-  data: z.json().default({}),
+  data: JsonValue.default({}),
 });
 /** An event to dry-run (see {@link SimulatedEvent}). */
 export type SimulatedEvent = z.input<typeof SimulatedEvent>;

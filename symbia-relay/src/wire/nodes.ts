@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ActingPrincipal, IsoTimestamp } from "../envelope.js";
-import { EntityId, NodeId, OrgId } from "../ids.js";
+import { EntityId, NodeId, OrgId, JsonValue } from "../ids.js";
 
 /** Kinds of node that join the network. */
 export const NODE_TYPES = ["service", "assistant", "sandbox", "bridge", "client"] as const;
@@ -32,7 +32,7 @@ export const RegisterNodeBody = z.strictObject({
   capabilities: z.array(NodeCapability).max(100).default([]),
   /** Where the network POSTs signed envelopes when the node's socket is not connected. */
   endpoint: z.url({ protocol: /^https?$/ }).max(2048).optional(),
-  metadata: z.record(z.string().max(64), z.json()).optional(),
+  metadata: z.record(z.string().max(64), JsonValue).optional(),
 });
 /** Payload of `node:register` (see {@link RegisterNodeBody}). */
 export type RegisterNodeBody = z.input<typeof RegisterNodeBody>;
@@ -52,7 +52,7 @@ export const Node = z.object({
   registeredAt: IsoTimestamp,
   lastHeartbeatAt: IsoTimestamp,
   downSince: IsoTimestamp.nullable(),
-  metadata: z.record(z.string(), z.json()),
+  metadata: z.record(z.string(), JsonValue),
 });
 /** A registered node (see {@link Node}). */
 export type Node = z.infer<typeof Node>;
@@ -99,3 +99,11 @@ export const EntityBinding = z.object({
 });
 /** An entity binding (see {@link EntityBinding}). */
 export type EntityBinding = z.infer<typeof EntityBinding>;
+
+/** A node as the admin routes show it: the node, how many sockets serve it now, and the entities it holds. */
+export const NodeDetail = Node.extend({
+  connections: z.number().int().nonnegative(),
+  bindings: z.array(EntityBinding),
+});
+/** A node with its connections and bindings (see {@link NodeDetail}). */
+export type NodeDetail = z.infer<typeof NodeDetail>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { IsoTimestamp } from "../envelope.js";
-import { EntityId, NodeId, OrgId } from "../ids.js";
+import { EntityId, NodeId, OrgId, JsonValue } from "../ids.js";
 import { DataPath } from "./common.js";
 
 /** Event fields a policy condition can test. `dataClass` of an event without one is `none`. */
@@ -59,7 +59,7 @@ export type PolicyCondition = z.infer<typeof PolicyCondition>;
  * A step whose path runs through a non-object is skipped and reported in the decision path.
  */
 export const TransformOperation = z.discriminatedUnion("op", [
-  z.strictObject({ op: z.literal("set"), path: DataPath, value: z.json() }),
+  z.strictObject({ op: z.literal("set"), path: DataPath, value: JsonValue }),
   z.strictObject({ op: z.literal("remove"), path: DataPath }),
   z.strictObject({ op: z.literal("rename"), from: DataPath, to: DataPath }),
 ]);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ActingPrincipal, Boundary, DataClass, IsoTimestamp } from "../envelope.js";
-import { EventId, EventType, NodeId, OrgId, RunId, TraceId } from "../ids.js";
+import { EventId, EventType, NodeId, OrgId, RunId, TraceId, JsonValue } from "../ids.js";
 import { Contract } from "./contracts.js";
 import { Node } from "./nodes.js";
 
@@ -74,7 +74,7 @@ export const EventRecord = EventTrace.extend({
   dataClass: DataClass,
   causedBy: EventId.nullable(),
   timestamp: IsoTimestamp,
-  data: z.json().optional(),
+  data: JsonValue.optional(),
 });
 /** One event of the history (see {@link EventRecord}). */
 export type EventRecord = z.infer<typeof EventRecord>;
@@ -96,6 +96,8 @@ export const EventStats = z.object({
   total: z.number().int(),
   byStatus: z.record(TraceStatus, z.number().int()),
   byType: z.array(z.object({ type: z.string(), count: z.number().int() })),
+  /** Events refused at the door (status `dropped`) by reason (`bad_signature`, `replayed`, ...). */
+  rejected: z.record(z.string(), z.number().int()),
 });
 /** Response of `GET /api/events/stats` (see {@link EventStats}). */
 export type EventStats = z.infer<typeof EventStats>;

@@ -1,0 +1,16 @@
+export * from "./schemas/common.js";
+export * from "./schemas/conversations.js";
+export * from "./schemas/messages.js";
+export * from "./schemas/control.js";
+export * from "./schemas/streams.js";
+export * from "./schemas/presence.js";
+export * from "./schemas/bus.js";
+export * from "./schemas/website.js";
+export type { ServerToClientEvents, ClientToServerEvents } from "./schemas/events.js";
+export { CLIENT_EVENTS } from "./schemas/events.js";
+export { MessagingClient, MessagingError } from "./rest.js";
+export type { MessagingClientOptions, Credentials } from "./rest.js";
+export { MessagingSocket, connectMessaging } from "./socket.js";
+export type { ConnectOptions, MessagingSocketEvents } from "./socket.js";
+export { websiteChat } from "./website.js";
+export type { WebsiteChatOptions } from "./website.js";

@@ -1,0 +1,105 @@
+import { Faker, en } from "@faker-js/faker";
+
+/** A demo user: deterministic email, name and password (demo data only — never production). */
+export interface SeedUser {
+  email: string;
+  name: string;
+  password: string;
+  role: "owner" | "admin" | "member" | "viewer";
+}
+
+/** An agent principal to register in the demo org. */
+export interface SeedAgent {
+  agentId: string;
+  name: string;
+  capabilities: string[];
+}
+
+/** A demo conversation with its opening messages (client ids make sends idempotent). */
+export interface SeedConversation {
+  name: string;
+  description: string;
+  /** Emails of the participating users, and agent ids of the participating agents. */
+  members: string[];
+  messages: { clientId: string; from: string; content: string }[];
+}
+
+/** A network contract `{from, to, allowedEventTypes, boundaries}` for the demo. */
+export interface SeedContract {
+  name: string;
+  from: string;
+  to: string;
+  allowedEventTypes: string[];
+  boundaries: ("intra" | "inter" | "extra")[];
+}
+
+/** Everything one seed number produces. */
+export interface SeedData {
+  seed: number;
+  org: { name: string; slug: string };
+  users: SeedUser[];
+  agents: SeedAgent[];
+  conversation: SeedConversation;
+  contracts: SeedContract[];
+}
+
+/** Options of {@link generateSeed}. */
+export interface SeedOptions {
+  /** Users besides the owner (default 3). */
+  users?: number;
+}
+
+/**
+ * The demo data of a seed number: the same number gives the same org, users (emails, names,
+ * passwords), agents, conversation (names, messages and their client ids) and contracts, every
+ * time and on every machine (faker with a fixed seed; no clock, no randomness from the process).
+ */
+export function generateSeed(seed: number, options: SeedOptions = {}): SeedData {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error("seed must be a non-negative integer");
+  const faker = new Faker({ locale: [en], seed });
+  const company = faker.company.name();
+  const slug = `${company.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40)}-${seed}`;
+  const domain = `${slug}.example.com`;
+  const roles: SeedUser["role"][] = ["owner", "admin", "member", "viewer"];
+  const users: SeedUser[] = [];
+  const taken = new Set<string>();
+  for (let i = 0; i < 1 + (options.users ?? 3); i++) {
+    const first = faker.person.firstName();
+    const last = faker.person.lastName();
+    let local = `${first}.${last}`.toLowerCase().replace(/[^a-z0-9.]+/g, "");
+    while (taken.has(local)) local = `${local}${faker.number.int({ min: 2, max: 99 })}`;
+    taken.add(local);
+    // Four words and a number: passes identity's policy (≥ 12 characters, zxcvbn score ≥ 2).
+    const password = `${faker.word.adjective()}-${faker.word.noun()}-${faker.word.verb()}-${faker.number.int({ min: 100, max: 999 })}`;
+    users.push({ email: `${local}@${domain}`, name: `${first} ${last}`, password, role: roles[Math.min(i, roles.length - 1)]! });
+  }
+  const agents: SeedAgent[] = [
+    { agentId: `assistant:${slug}:helper`, name: "Helper", capabilities: ["cap:messaging.read", "cap:messaging.send"] },
+    { agentId: `assistant:${slug}:billing`, name: "Billing specialist", capabilities: ["cap:messaging.read", "cap:messaging.send"] },
+  ];
+  const topic = faker.commerce.productName();
+  const messages = Array.from({ length: 3 }, (_, i) => ({
+    clientId: `seed-${seed}-m${i + 1}`,
+    from: users[i % Math.min(users.length, 2)]!.email,
+    content: i === 0 ? `Hello team, a question about ${topic}.` : faker.lorem.sentence({ min: 6, max: 14 }),
+  }));
+  return {
+    seed,
+    org: { name: company, slug },
+    users,
+    agents,
+    conversation: {
+      name: `${topic} support`,
+      description: faker.company.catchPhrase(),
+      members: [...users.slice(0, 2).map((u) => u.email), ...agents.map((a) => a.agentId)],
+      messages,
+    },
+    contracts: agents.map((a) => ({
+      name: `${a.agentId} ↔ messaging`,
+      from: "service:messaging",
+      to: a.agentId,
+      allowedEventTypes: ["message.*", "control.*"],
+      boundaries: ["intra"],
+    })),
+  };
+}
