@@ -53,6 +53,7 @@ try {
       IDENTITY_ISSUER: identity.issuer,
       INTEGRATIONS_SERVICE_SECRET: identity.serviceSecrets.integrations!,
       INTEGRATIONS_DEFAULT_PROVIDER: "openai",
+      INTEGRATIONS_MODEL_CONFIG: "env",
       OPENAI_API_KEY: "sk-bench-0000000000",
       OPENAI_BASE_URL: `${wire}/v1`,
       ...(process.env.BENCH_DATABASE_URL ? { INTEGRATIONS_DATABASE_URL: process.env.BENCH_DATABASE_URL, INTEGRATIONS_DB_SCHEMA: `bench_integrations_${process.pid}` } : {}),

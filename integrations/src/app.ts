@@ -1,4 +1,5 @@
 import { createServer, type SymbiaServer } from "@symbia/http";
+import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import pkg from "../package.json" with { type: "json" };
 import { budgetsRouter } from "./budgets/budgets.routes.js";
 import type { AppDeps } from "./deps.js";
@@ -21,6 +22,7 @@ export function createApp(deps: AppDeps): SymbiaServer {
     db: deps.database,
     logger: deps.logger,
     authenticate: deps.authenticate,
+    ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
     routers: [executeRouter(deps), openAiRouter(deps), usageRouter(deps.database), budgetsRouter(deps.budgets)],
     tags: [
       { name: "integrations", description: "Execute calls on any provider; cancel runs; list providers." },
@@ -40,5 +42,6 @@ export function createApp(deps: AppDeps): SymbiaServer {
   });
   server.onShutdown("usage ledger", () => deps.ledger.close());
   server.onShutdown("background work", () => deps.close());
+  if (deps.telemetry) attachTelemetry(server, deps.telemetry);
   return server;
 }

@@ -1,4 +1,5 @@
 import { loadBaseConfig, type BaseConfig } from "@symbia/http";
+import { telemetryConfigFromEnv, type TelemetryConfig } from "@symbia/logging-client";
 import { z } from "zod";
 import { OPERATIONS, ProviderId, type ProviderRef } from "./execute/execute.schemas.js";
 
@@ -119,8 +120,10 @@ export const GatewaySettingsSchema = z.object({
   credentialBaseUrls: bool(true),
   /** INTEGRATIONS_PRICES: JSON `{"provider/model" or "provider/*": {prompt, completion}}` in USD per million tokens. */
   prices: z.record(z.string(), Price).default({}),
-  /** INTEGRATIONS_MODEL_CONFIG: where provider configuration comes from: the environment only, or catalog's `integration` resources over it. */
-  modelConfig: z.enum(["env", "catalog"]).default("env"),
+  /** INTEGRATIONS_MODEL_CONFIG: where provider configuration comes from: catalog's `integration` resources over the environment's (env when catalog is unreachable), or the environment only. */
+  modelConfig: z.enum(["env", "catalog"]).default("catalog"),
+  /** INTEGRATIONS_CATALOG_PLATFORM_ORG_ID: the org owning the platform's public integration resources (catalog's CATALOG_PLATFORM_ORG_ID). */
+  catalogPlatformOrgId: z.string().min(1).max(100).default("platform"),
   /** INTEGRATIONS_CATALOG_CACHE_MS: how long an org's catalog configuration is reused. */
   catalogCacheMs: int(30_000),
 });
@@ -139,6 +142,8 @@ export type IntegrationsConfig = BaseConfig & {
   gateway: GatewaySettings;
   providers: Record<string, ProviderConfig>;
   identity: z.infer<typeof IdentitySettingsSchema>;
+  /** TELEMETRY_*, LOGGING_SERVICE_URL: request and LLM-call spans and warn+ log lines shipped to logging. */
+  telemetry: TelemetryConfig;
 };
 
 const BUILT_IN: Record<string, { kind: ProviderKind; keyEnv?: string; baseUrlEnv?: string; defaultModels: ProviderConfig["defaultModels"]; parameters?: Record<string, unknown> }> = {
@@ -190,6 +195,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     prices: env.INTEGRATIONS_PRICES,
     modelConfig: env.INTEGRATIONS_MODEL_CONFIG || undefined,
     catalogCacheMs: env.INTEGRATIONS_CATALOG_CACHE_MS || undefined,
+    catalogPlatformOrgId: env.INTEGRATIONS_CATALOG_PLATFORM_ORG_ID || undefined,
   });
   for (const ref of gateway.fallback) parseProviderRef(ref);
 
@@ -221,5 +227,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (!providers[gateway.defaultProvider]) throw new z.ZodError([{ code: "custom", path: ["INTEGRATIONS_DEFAULT_PROVIDER"], message: `unknown provider ${gateway.defaultProvider}`, input: gateway.defaultProvider }]);
 
   const identity = IdentitySettingsSchema.parse({ issuer: env.IDENTITY_ISSUER || base.serviceUrls.identity, serviceSecret: env.INTEGRATIONS_SERVICE_SECRET || undefined });
-  return { ...base, gateway, providers, identity };
+  return { ...base, gateway, providers, identity, telemetry: telemetryConfigFromEnv(env) };
 }

@@ -1,7 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { createDatabase, type Database } from "@symbia/db";
-import { createLogger, type Authenticator, type Logger } from "@symbia/http";
+import { CatalogClient } from "@symbia/catalog-client";
+import { createLogger, outgoingTraceHeaders, type Authenticator, type Logger } from "@symbia/http";
 import { createVerifier, IdentityClient, loginAsService, type LoginSession } from "@symbia/id";
+import { createServiceTelemetry, telemetryDestination } from "@symbia/logging-client";
 import { BudgetTracker } from "./budgets/budgets.service.js";
 import type { IntegrationsConfig } from "./config.js";
 import { CredentialResolver } from "./credentials/credentials.service.js";
@@ -10,6 +12,7 @@ import type { GatewayDeps } from "./execute/gateway.js";
 import { BreakerRegistry } from "./execute/reliability.js";
 import { RunRegistry } from "./execute/runs.js";
 import { createGatewayMetrics } from "./metrics.js";
+import { CatalogModelConfigSource } from "./model-config/catalog-source.js";
 import { EnvModelConfigSource, type ModelConfigSource } from "./model-config/model-config.js";
 import { anthropicAdapter } from "./providers/anthropic.adapter.js";
 import { ProviderError } from "./providers/errors.js";
@@ -47,12 +50,16 @@ export interface DepsOverrides {
  * circuit breakers, the usage ledger writer, budgets and the run registry.
  */
 export async function buildDeps(config: IntegrationsConfig, overrides: DepsOverrides = {}): Promise<AppDeps> {
-  const logger = overrides.logger ?? createLogger({ service: "integrations", level: config.logLevel });
-  const database = overrides.database ?? (await createDatabase({ service: "integrations", schema, migrationsDir, config: config.database, logger }));
   const identityUrl = config.serviceUrls.identity;
   const secret = config.identity.serviceSecret;
-  if (!secret) logger.warn("INTEGRATIONS_SERVICE_SECRET is not set: no vault credentials, no API keys, no symbia-labs (models service) authentication");
   const session = secret ? loginAsService({ identityUrl, serviceId: "integrations", secret }) : null;
+  // Dropped telemetry batches are reported on a logger that is not itself shipped.
+  const telemetry = createServiceTelemetry({ service: "integrations", env: config.env, config: config.telemetry, auth: session ?? undefined, report: createLogger({ service: "integrations", level: config.logLevel }) });
+  const logger =
+    overrides.logger ??
+    createLogger({ service: "integrations", level: config.logLevel, ...(telemetry ? { destination: telemetryDestination(telemetry, { minLevel: config.telemetry.logLevel }) } : {}) });
+  const database = overrides.database ?? (await createDatabase({ service: "integrations", schema, migrationsDir, config: config.database, logger }));
+  if (!secret) logger.warn("INTEGRATIONS_SERVICE_SECRET is not set: no vault credentials, no API keys, no symbia-labs (models service) authentication");
 
   let closeVerifier = () => {};
   let authenticate = overrides.authenticate;
@@ -77,8 +84,17 @@ export async function buildDeps(config: IntegrationsConfig, overrides: DepsOverr
   const g = config.gateway;
   let modelConfig = overrides.modelConfig;
   if (!modelConfig) {
-    if (g.modelConfig === "catalog") logger.warn("INTEGRATIONS_MODEL_CONFIG=catalog: the catalog client is not available in this build; using the environment's provider configuration");
-    modelConfig = new EnvModelConfigSource(config.providers, g);
+    const fromEnv = new EnvModelConfigSource(config.providers, g);
+    if (g.modelConfig === "catalog" && !session) logger.warn("INTEGRATIONS_MODEL_CONFIG=catalog needs INTEGRATIONS_SERVICE_SECRET to read catalog: using the environment's provider configuration");
+    modelConfig =
+      g.modelConfig === "catalog" && session
+        ? new CatalogModelConfigSource(fromEnv, {
+            catalog: new CatalogClient({ baseUrl: config.serviceUrls.catalog, token: session, headers: () => outgoingTraceHeaders() }),
+            platformOrgId: g.catalogPlatformOrgId,
+            cacheMs: g.catalogCacheMs,
+            logger,
+          })
+        : fromEnv;
   }
   const breakers = new BreakerRegistry(
     { errorPercent: g.breakerErrorPercent, volume: g.breakerVolume, windowMs: g.breakerWindowMs, resetMs: g.breakerResetMs },
@@ -113,6 +129,7 @@ export async function buildDeps(config: IntegrationsConfig, overrides: DepsOverr
     budgets,
     runs: new RunRegistry(),
     metrics,
+    ...(telemetry ? { telemetry } : {}),
     async close() {
       closeVerifier();
       breakers.shutdown();

@@ -73,6 +73,7 @@ export async function startGateway(identity: IdentityProcess, env: Record<string
     IDENTITY_ISSUER: identity.issuer,
     INTEGRATIONS_SERVICE_SECRET: identity.serviceSecrets.integrations!,
     INTEGRATIONS_LEDGER_FLUSH_MS: "10",
+    INTEGRATIONS_MODEL_CONFIG: "env", // catalog is tested on its own (catalog.e2e.test.ts)
     INTEGRATIONS_RETRY_BASE_MS: "5",
     INTEGRATIONS_RETRY_MAX_MS: "100",
     ...env,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@symbia/http";
+import type { ActiveSpan } from "@symbia/logging-client";
 import type { BudgetTracker } from "../budgets/budgets.service.js";
 import { utcDay } from "../budgets/budgets.service.js";
 import type { GatewaySettings } from "../config.js";
@@ -56,6 +57,8 @@ export interface AttemptRecord {
   outcome: "ok" | "error" | "cancelled";
   category?: ErrorCategory;
   usage: Usage;
+  /** The call's span, ended here with its tokens, cost and outcome. */
+  span?: ActiveSpan;
 }
 
 /**
@@ -101,6 +104,18 @@ export class CallAccounting {
       startedAt: attempt.startedAt,
     };
     this.deps.ledger.enqueue(row);
+    attempt.span
+      ?.setAttributes({
+        "llm.outcome": attempt.outcome,
+        "llm.tokens.prompt": usage.promptTokens,
+        "llm.tokens.completion": usage.completionTokens,
+        "llm.tokens.total": usage.totalTokens,
+        "llm.tokens.estimated": usage.estimated === true,
+        ...(row.costUsd !== null ? { "llm.cost_usd": row.costUsd } : {}),
+        ...(attempt.category ? { "llm.error_category": attempt.category } : {}),
+      })
+      .setStatus(attempt.outcome === "error" ? "error" : "ok", attempt.category)
+      .end();
     this.deps.budgets.record(row);
     const m = this.deps.metrics;
     m.calls.inc({ provider: provider.id, operation: this.request.operation, outcome: attempt.outcome, category: attempt.category ?? "" });

@@ -1,4 +1,5 @@
 import { outgoingTraceHeaders } from "@symbia/http";
+import { startSpan, type ActiveSpan } from "@symbia/logging-client";
 import { AppError } from "@symbia/sys";
 import type { CallCredential } from "../credentials/credentials.service.js";
 import { classifyError, ProviderError } from "../providers/errors.js";
@@ -33,6 +34,8 @@ export interface AttemptHandle {
   request<P>(params: P): ProviderRequest<P>;
   /** Classifies an error thrown during this attempt. */
   classify(error: unknown): ProviderError;
+  /** The attempt's `llm.call` span (telemetry on), ended when the attempt is accounted for. */
+  readonly span?: ActiveSpan;
 }
 
 /** What one request's attempts share. */
@@ -53,7 +56,7 @@ export function breakerKey(candidate: Candidate, credential: CallCredential): st
   return `${candidate.provider.id}@${credential.baseUrl ?? candidate.provider.baseUrl ?? "default"}`;
 }
 
-function newAttempt(candidate: Candidate, credential: CallCredential, runSignal: AbortSignal): AttemptHandle {
+function newAttempt(candidate: Candidate, credential: CallCredential, runSignal: AbortSignal, span?: ActiveSpan): AttemptHandle {
   const controller = new AbortController();
   const signal = AbortSignal.any([runSignal, controller.signal]);
   let timer: NodeJS.Timeout | undefined;
@@ -91,6 +94,7 @@ function newAttempt(candidate: Candidate, credential: CallCredential, runSignal:
       headers: candidate.provider.kind === "symbia-labs" ? outgoingTraceHeaders() : {},
     }),
     classify: (error) => classifyError(error, { provider: candidate.provider.id, cancelled: runSignal.aborted, timedOut, secret: credential.apiKey }),
+    ...(span ? { span } : {}),
   };
   return handle;
 }
@@ -107,7 +111,7 @@ function newAttempt(candidate: Candidate, credential: CallCredential, runSignal:
  * @throws ProviderError the last failure (category `cancelled` when the run was cancelled).
  */
 export async function runAttempts<T>(
-  deps: Pick<GatewayDeps, "credentials" | "breakers" | "config" | "metrics">,
+  deps: Pick<GatewayDeps, "credentials" | "breakers" | "config" | "metrics" | "telemetry">,
   context: AttemptContext,
   candidates: Candidate[],
   start: (attempt: AttemptHandle) => Promise<T>,
@@ -127,7 +131,15 @@ export async function runAttempts<T>(
       continue;
     }
     for (let retry = 0; ; retry++) {
-      const attempt = newAttempt(candidate, credential, context.runSignal);
+      const span = deps.telemetry
+        ? startSpan(deps.telemetry, "llm.call", {
+            kind: "client",
+            attributes: { "llm.provider": candidate.provider.id, "llm.model": candidate.model, "llm.operation": context.request.operation, "llm.stream": context.request.stream, "llm.retry": retry },
+            ...(context.request.runId ? { runId: context.request.runId } : {}),
+            orgId: context.subject.orgId,
+          })
+        : undefined;
+      const attempt = newAttempt(candidate, credential, context.runSignal, span);
       try {
         const value = await deps.breakers.run(breakerKey(candidate, credential), async () => {
           attempt.arm(candidate.provider.timeoutMs ? Math.min(candidate.provider.timeoutMs, context.timeoutMs) : context.timeoutMs);
@@ -152,8 +164,10 @@ export async function runAttempts<T>(
           ...(cancelled ? {} : { category: error.category as Exclude<typeof error.category, "cancelled"> }),
           usage: cancelled ? usageOf(context.promptEstimate, 0, true) : usageOf(0, 0, false),
         };
-        if (error.info.circuitOpen) context.accounting.attempts.push({ provider: candidate.provider.id, model: candidate.model, outcome: "error", category: "provider", latencyMs: 0 });
-        else context.accounting.record(record);
+        if (error.info.circuitOpen) {
+          context.accounting.attempts.push({ provider: candidate.provider.id, model: candidate.model, outcome: "error", category: "provider", latencyMs: 0 });
+          attempt.span?.setAttribute("llm.circuit_open", true).setStatus("error", "circuit open").end();
+        } else context.accounting.record({ ...record, ...(attempt.span ? { span: attempt.span } : {}) });
         if (cancelled || error.category === "invalid_request") throw error;
         last = error;
         const wait = error.info.retryAfterMs;

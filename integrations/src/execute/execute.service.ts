@@ -84,7 +84,7 @@ export async function execute(deps: GatewayDeps, request: ExecuteRequest, option
     attempt.disarm();
     const generated = (value.content ?? "") + value.toolCalls.map((c) => c.name + c.arguments).join("");
     const usage = value.usage ?? usageOf(context.promptEstimate, estimateTokens(generated), true);
-    context.accounting.record({ provider: attempt.candidate.provider, model: attempt.candidate.model, startedAt: attempt.startedAt, latencyMs: performance.now() - attempt.t0, outcome: "ok", usage });
+    context.accounting.record({ provider: attempt.candidate.provider, model: attempt.candidate.model, startedAt: attempt.startedAt, latencyMs: performance.now() - attempt.t0, outcome: "ok", usage, ...(attempt.span ? { span: attempt.span } : {}) });
     return {
       ...base,
       providerRequestId: value.providerRequestId,
@@ -230,6 +230,7 @@ async function* streamRest(
       outcome,
       ...(category && category !== "cancelled" ? { category } : {}),
       usage: u,
+      ...(attempt.span ? { span: attempt.span } : {}),
     });
     return u;
   };

@@ -1,4 +1,5 @@
 import type { Logger } from "@symbia/http";
+import type { LoggingClient } from "@symbia/logging-client";
 import type { BudgetTracker } from "../budgets/budgets.service.js";
 import type { IntegrationsConfig, ProviderKind } from "../config.js";
 import type { CredentialResolver } from "../credentials/credentials.service.js";
@@ -22,4 +23,6 @@ export interface GatewayDeps {
   budgets: BudgetTracker;
   runs: RunRegistry;
   metrics: GatewayMetrics;
+  /** Ships spans (one per provider call: tokens, latency, cost) and log lines to logging; absent in tests and without a secret. */
+  telemetry?: LoggingClient;
 }

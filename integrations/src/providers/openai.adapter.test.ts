@@ -80,6 +80,11 @@ describe("openai adapter (official SDK, local OpenAI wire server)", () => {
     expect(result.usage).toEqual({ promptTokens: 2, completionTokens: 0, totalTokens: 2 });
   });
 
+  it("calls a server without auth when there is no key (no Authorization header)", async () => {
+    await adapter.chat(req(base, "gpt-wire", chat, null));
+    expect(wire.requests[0]!.headers.authorization).toBeUndefined();
+  });
+
   it("runs text generation as a one-message chat", async () => {
     wire.plan({ text: "generated" });
     const result = await adapter.generate(req(base, "gpt-wire", { prompt: "Once upon", maxTokens: 5 }));

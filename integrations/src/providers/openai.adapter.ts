@@ -14,13 +14,15 @@ type Messages = OpenAI.Chat.Completions.ChatCompletionMessageParam[];
  */
 function client(request: ProviderRequest<unknown>): OpenAI {
   return new OpenAI({
-    apiKey: request.apiKey ?? "",
+    // A server without auth (a local llama-server, Ollama): the SDK insists on a key, so it gets a
+    // placeholder and the Authorization header is removed.
+    apiKey: request.apiKey ?? "no-key",
     baseURL: request.baseUrl ?? OPENAI_DEFAULT_BASE_URL,
     organization: null,
     project: null,
     maxRetries: 0,
     timeout: 24 * 3600_000,
-    defaultHeaders: request.headers,
+    defaultHeaders: { ...request.headers, ...(request.apiKey ? {} : { authorization: null }) },
   });
 }
 
