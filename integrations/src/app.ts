@@ -22,6 +22,13 @@ export function createApp(deps: AppDeps): SymbiaServer {
     db: deps.database,
     logger: deps.logger,
     authenticate: deps.authenticate,
+    // Identity is the one dependency every call needs (tokens, vault); providers are checked per call.
+    readiness: {
+      identity: async () => {
+        const res = await fetch(`${deps.config.serviceUrls.identity}/health/live`, { signal: AbortSignal.timeout(1_500) });
+        if (!res.ok) throw new Error(`identity answered ${res.status}`);
+      },
+    },
     ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
     routers: [executeRouter(deps), openAiRouter(deps), usageRouter(deps.database), budgetsRouter(deps.budgets)],
     tags: [

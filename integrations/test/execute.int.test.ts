@@ -119,6 +119,12 @@ describe("POST /api/integrations/execute", () => {
     expect(await records({ principalId: org.member.id, requestId: bad.headers.get("x-request-id")! })).toEqual([]);
   });
 
+  it("is ready while identity is reachable (GET /health/ready names its checks)", async () => {
+    const ready = await call(`${gateway.base}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(ready.body.checks).toMatchObject({ database: { ok: true }, identity: { ok: true } });
+  });
+
   it("answers 401 without a token and 403 to a principal without cap:integrations.execute in the org", async () => {
     expect((await call(`${gateway.base}/api/integrations/execute`, { json: chatBody() })).status).toBe(401);
     const outsider = await identity.registerUser({ orgName: null });
