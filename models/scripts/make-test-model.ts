@@ -1,13 +1,15 @@
 /**
  * Writes the built-in deterministic test model (see src/test-model/test-model.ts).
  *
- *     npm run make-test-model -w @symbia/models-service -- <out.gguf> [--sentence "..."] [--name "..."]
+ *     npm run make-test-model -w @symbia/models-service -- <out.gguf> [--sentence "..."] [--name "..."] [--loop]
+ *
+ * `--loop` writes the looping variant: it repeats the sentence until max_tokens or a cancel.
  *
  * Prints what it wrote as JSON (path, bytes, sha256, sentence, replyTokens).
  */
 import { writeTestModel, type TestModelOptions } from "../src/test-model/test-model.js";
 
-const USAGE = 'usage: make-test-model <out.gguf> [--sentence "..."] [--name "..."]';
+const USAGE = 'usage: make-test-model <out.gguf> [--sentence "..."] [--name "..."] [--loop]';
 
 async function main(argv: string[]): Promise<void> {
   let out: string | undefined;
@@ -19,6 +21,8 @@ async function main(argv: string[]): Promise<void> {
       if (value === undefined) throw new Error(`${arg} needs a value\n${USAGE}`);
       if (arg === "--sentence") opts.sentence = value;
       else opts.name = value;
+    } else if (arg === "--loop") {
+      opts.loop = true;
     } else if (arg === "-h" || arg === "--help") {
       console.log(USAGE);
       return;

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SymbiaServer } from "@symbia/http";
+import { spawnIdentity, type IdentityProcess } from "@symbia/id/testing";
 import { createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { buildDeps, type AppDeps } from "../src/deps.js";
 import { DEFAULT_SENTENCE, ensureTestModel, writeTestModel } from "../src/test-model/test-model.js";
-import { TEST_TOKEN, testAuthenticate } from "./auth.js";
 
 /** Id of the built-in test model (replies with {@link DEFAULT_SENTENCE}, 14 tokens). */
 export const TINY = "symbia-tiny-test";
@@ -22,6 +22,39 @@ export async function makeModelsDir(): Promise<{ dir: string; cleanup: () => Pro
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Bearer tokens of the test principals, issued by a real identity service (see {@link testIdentity}):
+ * `admin` is the super admin (every entitlement, so cap:models.infer and cap:models.admin);
+ * `infer` is a user owning an org, which holds cap:models.infer through its role but not
+ * cap:models.admin (granted only explicitly).
+ */
+export const tokens = { admin: "", infer: "" };
+
+let identity: Promise<IdentityProcess> | undefined;
+
+/**
+ * The identity service of this test file (a child process, started once), with the principals of
+ * {@link tokens} registered. Stop it with {@link stopIdentity}.
+ */
+export function testIdentity(): Promise<IdentityProcess> {
+  identity ??= (async () => {
+    const started = await spawnIdentity();
+    const admin = await started.registerUser({ orgName: "Platform" }); // the first user is the super admin
+    const member = await started.registerUser();
+    tokens.admin = admin.token;
+    tokens.infer = member.token;
+    return started;
+  })();
+  return identity;
+}
+
+/** Stops this test file's identity service. */
+export async function stopIdentity(): Promise<void> {
+  const started = identity;
+  identity = undefined;
+  await (await started)?.stop();
+}
+
 /** A running models service on a free port, built exactly as `index.ts` builds it (config from an env object). */
 export interface RunningService {
   base: string;
@@ -30,9 +63,13 @@ export interface RunningService {
   close: () => Promise<void>;
 }
 
-/** Starts the service on `dir` with the test authenticator; `env` adds MODELS_* settings. */
+/** Starts the service on `dir` trusting this file's identity service ({@link testIdentity}); `env` adds MODELS_* settings. */
 export async function startService(dir: string, env: Record<string, string> = {}): Promise<RunningService> {
+  const id = await testIdentity();
   const config = loadConfig({
+    IDENTITY_SERVICE_URL: id.url,
+    IDENTITY_ISSUER: id.issuer,
+    MODELS_SERVICE_SECRET: id.serviceSecrets.models!,
     MODELS_DIR: dir,
     MODELS_PORT: "0",
     MODELS_HOST: "127.0.0.1",
@@ -44,17 +81,17 @@ export async function startService(dir: string, env: Record<string, string> = {}
     MODELS_CONTEXT_SIZE: "2048",
     ...env,
   });
-  const deps = await buildDeps(config, { authenticate: testAuthenticate });
+  const deps = await buildDeps(config);
   const server = createApp(deps);
   await server.listen(0, "127.0.0.1");
   return { base: server.url(), server, deps, close: () => server.shutdown("test end") };
 }
 
-/** fetch with a JSON body and the test bearer token (pass `token: null` for none). */
+/** fetch with a JSON body and the admin's bearer token (pass `token: null` for none). */
 export async function call(url: string, init: { method?: string; json?: unknown; token?: string | null; signal?: AbortSignal } = {}) {
   const headers: Record<string, string> = {};
   if (init.json !== undefined) headers["content-type"] = "application/json";
-  const token = init.token === undefined ? TEST_TOKEN : init.token;
+  const token = init.token === undefined ? tokens.admin : init.token;
   if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(url, {
     method: init.method ?? (init.json === undefined ? "GET" : "POST"),
@@ -98,7 +135,7 @@ export async function* sseData(res: Response): AsyncGenerator<any> {
 export function streamChat(base: string, body: Record<string, unknown>, signal?: AbortSignal): Promise<Response> {
   return fetch(`${base}/v1/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${TEST_TOKEN}` },
+    headers: { "content-type": "application/json", authorization: `Bearer ${tokens.admin}` },
     body: JSON.stringify({ messages: [{ role: "user", content: "hi" }], ...body, stream: true }),
     ...(signal ? { signal } : {}),
   });

@@ -3,8 +3,7 @@ import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INFER_ONLY_TOKEN, TEST_TOKEN } from "./auth.js";
-import { LOOP, SENTENCE, TINY, call, makeModelsDir, metricValue, sseData, startService, streamChat, type RunningService } from "./fixture.js";
+import { LOOP, SENTENCE, TINY, call, makeModelsDir, metricValue, sseData, startService, stopIdentity, streamChat, tokens, type RunningService } from "./fixture.js";
 
 // Tests that start worker processes: a start takes seconds, more on a busy machine.
 const WORKER_START_TIMEOUT = 120_000;
@@ -16,9 +15,10 @@ let svc: RunningService;
 beforeAll(async () => {
   ({ dir, cleanup } = await makeModelsDir());
   svc = await startService(dir, { MODELS_SLOTS: "2", MODELS_QUEUE_SIZE: "4" });
-});
+}, 90_000);
 afterAll(async () => {
   await svc?.close();
+  await stopIdentity();
   await cleanup?.();
 });
 
@@ -44,10 +44,10 @@ describe("authentication", () => {
   });
 
   it("answers 403 to load and unload without cap:models.admin, and serves health without a token", async () => {
-    const load = await call(`${svc.base}/api/models/${TINY}/load`, { json: {}, token: INFER_ONLY_TOKEN });
+    const load = await call(`${svc.base}/api/models/${TINY}/load`, { json: {}, token: tokens.infer });
     expect(load.status).toBe(403);
     expect(load.body.error).toMatchObject({ code: "forbidden", details: { entitlement: "cap:models.admin" } });
-    const list = await call(`${svc.base}/api/models`, { token: INFER_ONLY_TOKEN });
+    const list = await call(`${svc.base}/api/models`, { token: tokens.infer });
     expect(list.status).toBe(200);
     expect((await call(`${svc.base}/health`, { token: null })).status).toBe(200);
     expect((await call(`${svc.base}/health/ready`, { token: null })).body.status).toBe("ready");
@@ -193,7 +193,7 @@ describe("POST /v1/embeddings", () => {
 });
 
 describe("the official openai client against /v1", () => {
-  const client = () => new OpenAI({ baseURL: `${svc.base}/v1`, apiKey: TEST_TOKEN, maxRetries: 0 });
+  const client = () => new OpenAI({ baseURL: `${svc.base}/v1`, apiKey: tokens.admin, maxRetries: 0 });
 
   it("lists models and completes a chat", async () => {
     const models = await client().models.list();

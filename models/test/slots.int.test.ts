@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOOP, SENTENCE, TINY, call, makeModelsDir, metricValue, sseData, startService, streamChat, waitFor, type RunningService } from "./fixture.js";
+import { LOOP, SENTENCE, TINY, call, makeModelsDir, metricValue, sseData, startService, stopIdentity, streamChat, waitFor, type RunningService } from "./fixture.js";
 
 // One slot and a queue of one, on the looping test model: a generation runs until it is cancelled.
 let cleanup: () => Promise<void>;
@@ -15,6 +15,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await svc?.close();
+  await stopIdentity();
   await cleanup?.();
 });
 

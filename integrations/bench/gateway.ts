@@ -1,0 +1,99 @@
+// bench/gateway: the integrations gateway's added latency (p50, p99) and its maximum requests/s at
+// concurrency 1, 16 and 64, against calling the same local OpenAI-format server directly, in the
+// same run. Each server runs in its own process (identity, the wire server, the gateway started by
+// its index.ts, on pg-mem or BENCH_DATABASE_URL's PostgreSQL); this process only runs autocannon.
+// Run: npm run bench -w @symbia/integrations-service [-- seconds]. Prints figures; asserts nothing.
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { spawnIdentity } from "@symbia/id/testing";
+import autocannon from "autocannon";
+
+const seconds = Number(process.argv[2] ?? 5);
+const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
+const children: ChildProcess[] = [];
+
+/** Starts `args` under tsx and resolves with the port it reports (a JSON line with `port`). */
+function startChild(args: string[], env: Record<string, string>, marker: string, nodeFlags: string[] = []): Promise<number> {
+  // With node flags, node itself runs tsx's loader (NODE_OPTIONS refuses --cpu-prof).
+  const child = nodeFlags.length ? spawn(process.execPath, [...nodeFlags, "--import", "tsx", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } }) : spawn(tsx, args, { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } });
+  children.push(child);
+  let err = "";
+  child.stderr!.on("data", (d) => (err += String(d)));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d) => {
+      out += String(d);
+      for (const line of out.split("\n")) {
+        if (!line.includes(marker)) continue;
+        // Found: from now on the output (one log line per request) is read and dropped.
+        child.stdout!.removeAllListeners("data");
+        child.stdout!.resume();
+        resolve((JSON.parse(line) as { port: number }).port);
+        return;
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}: ${err}`)));
+  });
+}
+
+const identity = await spawnIdentity();
+try {
+  const user = await identity.registerUser({ orgName: "Bench" });
+  const wirePort = await startChild([fileURLToPath(new URL("./wire-server.ts", import.meta.url))], {}, '"port"');
+  const wire = `http://127.0.0.1:${wirePort}`;
+  const gatewayPort = await startChild(
+    [fileURLToPath(new URL("../src/index.ts", import.meta.url))],
+    {
+      NODE_ENV: "production",
+      LOG_LEVEL: "info", // as in production: one line per request
+      INTEGRATIONS_PORT: "0",
+      RATE_LIMIT_POINTS: "0",
+      SHUTDOWN_DELAY_MS: "0",
+      IDENTITY_SERVICE_URL: identity.url,
+      IDENTITY_ISSUER: identity.issuer,
+      INTEGRATIONS_SERVICE_SECRET: identity.serviceSecrets.integrations!,
+      INTEGRATIONS_DEFAULT_PROVIDER: "openai",
+      INTEGRATIONS_MODEL_CONFIG: "env",
+      OPENAI_API_KEY: "sk-bench-0000000000",
+      OPENAI_BASE_URL: `${wire}/v1`,
+      ...(process.env.BENCH_DATABASE_URL ? { INTEGRATIONS_DATABASE_URL: process.env.BENCH_DATABASE_URL, INTEGRATIONS_DB_SCHEMA: `bench_integrations_${process.pid}` } : {}),
+    },
+    '"msg":"listening"',
+    // BENCH_PROFILE_DIR: write a V8 CPU profile of the gateway there (for finding hot spots).
+    process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [],
+  );
+  const gateway = `http://127.0.0.1:${gatewayPort}`;
+  const messages = [{ role: "user", content: "Say hello in five words." }];
+  const targets = {
+    direct: { url: `${wire}/v1/chat/completions`, headers: { "content-type": "application/json", authorization: "Bearer sk-bench-0000000000" }, body: JSON.stringify({ model: "gpt-4o-mini", messages }) },
+    gateway: { url: `${gateway}/api/integrations/execute`, headers: { "content-type": "application/json", authorization: `Bearer ${user.token}` }, body: JSON.stringify({ operation: "chat", params: { messages } }) },
+  };
+  const run = (target: (typeof targets)["direct"], connections: number, duration: number) =>
+    autocannon({ url: target.url, method: "POST", headers: target.headers, body: target.body, connections, duration });
+
+  // Warm up both (JIT, JWKS fetch, vault lookup cache, database pool).
+  await run(targets.direct, 4, 1);
+  await run(targets.gateway, 4, 2);
+  const rows: string[] = [];
+  const fmt = (n: number) => n.toFixed(2).padStart(8);
+  rows.push(`connections | direct p50  p99 ms  req/s | gateway p50  p99 ms  req/s | added p50  p99 ms | non-2xx`);
+  for (const c of [1, 16, 64]) {
+    const d = await run(targets.direct, c, seconds);
+    const g = await run(targets.gateway, c, seconds);
+    rows.push(
+      `${String(c).padStart(11)} | ${fmt(d.latency.p50)} ${fmt(d.latency.p99)} ${d.requests.average.toFixed(0).padStart(6)} | ${fmt(g.latency.p50)} ${fmt(g.latency.p99)} ${g.requests.average.toFixed(0).padStart(6)} | ${fmt(g.latency.p50 - d.latency.p50)} ${fmt(g.latency.p99 - d.latency.p99)} | ${d.non2xx + d.errors}/${g.non2xx + g.errors}`,
+    );
+  }
+  console.log(`bench/gateway — ${seconds} s per run, database: ${process.env.BENCH_DATABASE_URL ? "PostgreSQL" : "pg-mem"}, POST /api/integrations/execute (chat) vs POST /v1/chat/completions on the wire server`);
+  console.log(rows.join("\n"));
+} finally {
+  await Promise.all(
+    children.map((child) => {
+      if (child.exitCode !== null) return undefined;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      return exited;
+    }),
+  );
+  await identity.stop();
+}
