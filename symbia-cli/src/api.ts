@@ -62,6 +62,31 @@ export class Api {
     return (init.raw ? text : json) as T;
   }
 
+  /**
+   * A raw authenticated request (streams: artifact uploads and downloads, Server-Sent Events),
+   * with the same refresh-once and error mapping as {@link Api.request}.
+   */
+  async raw(service: ServiceId, method: string, path: string, init: { body?: NonNullable<RequestInit["body"]>; headers?: Record<string, string>; signal?: AbortSignal; duplex?: "half" } = {}): Promise<Response> {
+    const send = async () => {
+      const p = this.requireProfile();
+      const headers: Record<string, string> = { authorization: `Bearer ${p.apiKey ?? p.accessToken}`, ...init.headers };
+      const org = this.orgId();
+      if (org) headers["x-org-id"] = org;
+      try {
+        return await fetch(`${urlOf(service)}${path}`, { method, headers, ...(init.body !== undefined ? { body: init.body, duplex: "half" } : {}), ...(init.signal ? { signal: init.signal } : {}) } as RequestInit);
+      } catch (error) {
+        throw new CliError(`${service} is unreachable at ${urlOf(service)} (${(error as Error).message})`, EXIT.unavailable, "is the stack running? `npm start`, then `symbia status`");
+      }
+    };
+    let res = await send();
+    if (res.status === 401 && this.profile?.refreshToken && !this.profile.apiKey && init.body === undefined && (await this.refresh())) res = await send();
+    if (!res.ok) {
+      const json = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+      throw fromEnvelope(res.status, json?.error?.code, json?.error?.message ?? res.statusText);
+    }
+    return res;
+  }
+
   private async refresh(): Promise<boolean> {
     const p = this.profile!;
     const res = await fetch(`${p.identityUrl}/api/auth/refresh`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ refreshToken: p.refreshToken }) }).catch(() => null);

@@ -1,6 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
 import type { GlobalOptions } from "./api.js";
 import { authCommands } from "./commands/auth.js";
+import { catalogCommands } from "./commands/catalog.js";
+import { observeCommands } from "./commands/observe.js";
+import { workCommands } from "./commands/work.js";
 import { identityCommands } from "./commands/identity.js";
 import { statusCommand } from "./commands/status.js";
 import { CliError, EXIT } from "./errors.js";
@@ -23,10 +26,14 @@ export async function run(argv: string[]): Promise<number> {
   authCommands(program, globals);
   statusCommand(program, globals);
   identityCommands(program, globals);
-  for (const sub of program.commands) {
-    sub.exitOverride();
-    for (const leaf of sub.commands) leaf.exitOverride();
-  }
+  catalogCommands(program, globals);
+  observeCommands(program, globals);
+  workCommands(program, globals);
+  const override = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
     return EXIT.ok;
