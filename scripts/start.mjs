@@ -117,11 +117,38 @@ async function main() {
 
   if (running.has("identity")) await ensureAdmin(env, `http://127.0.0.1:${env.IDENTITY_PORT ?? 5001}`);
 
+  // The website: built once (or with --rebuild), then served with the services proxied under it.
+  const websitePort = env.WEBSITE_PORT ?? "5000";
+  if (existsSync(join(root, "website", "server.mjs"))) {
+    if (flags.rebuild || !existsSync(join(root, "website", "dist", "index.html"))) {
+      process.stdout.write("Building the website…\n");
+      await new Promise((resolve, reject) => {
+        const build = spawn("npm", ["run", "build", "-w", "@symbia/website"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+        build.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`website build failed (${code})`))));
+      });
+    }
+    const child = spawn(process.execPath, [join(root, "website", "server.mjs")], { cwd: root, env: { ...env, WEBSITE_PORT: websitePort }, stdio: ["ignore", "pipe", "pipe"] });
+    running.set("website", child);
+    const logFile = join(root, ".symbia", "logs", "website.log");
+    writeFileSync(logFile, "");
+    child.stdout.on("data", (c) => writeFileSync(logFile, c, { flag: "a" }));
+    child.stderr.on("data", (c) => writeFileSync(logFile, c, { flag: "a" }));
+    child.once("exit", (code, sig) => {
+      if (!stopping) {
+        process.stderr.write(`Website exited (${sig ?? code}); see .symbia/logs/website.log\n`);
+        void stopAll("error");
+      }
+    });
+    await waitReady(`http://127.0.0.1:${websitePort}`, "Website");
+    present.push(["website", "Website", Number(websitePort)]);
+  }
+
   process.stdout.write(`\nSymbia Stack is running on ${memory ? "pg-mem (state saved to .symbia/data on exit)" : "PostgreSQL"}\n\n`);
-  const rows = present.map(([id, name, port]) => [name, `http://127.0.0.1:${env[`${id.toUpperCase()}_PORT`] ?? port}`, `.symbia/logs/${id}.log`]);
+  const rows = present.map(([id, name, port]) => [name, `http://127.0.0.1:${id === "website" ? websitePort : (env[`${id.toUpperCase()}_PORT`] ?? port)}`, `.symbia/logs/${id}.log`]);
   const width = [14, 26];
   process.stdout.write(`${"service".padEnd(width[0])}${"url".padEnd(width[1])}log\n`);
   for (const [a, b, c] of rows) process.stdout.write(`${a.padEnd(width[0])}${b.padEnd(width[1])}${c}\n`);
+  if (running.has("website")) process.stdout.write(`\nOpen http://127.0.0.1:${websitePort} for the website and its live chat.\n`);
   const missing = SERVICES.filter(([id]) => !present.some(([p]) => p === id)).map(([, name]) => name);
   if (missing.length) process.stdout.write(`\nNot built yet in this checkout: ${missing.join(", ")}\n`);
   process.stdout.write("\nPress Ctrl-C to stop.\n");
