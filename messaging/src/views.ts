@@ -53,6 +53,7 @@ export function messageView(row: MessageRow): Message {
     status: row.status,
     editedAt: row.editedAt?.toISOString() ?? null,
     deletedAt: row.deletedAt?.toISOString() ?? null,
+    traceId: row.traceId,
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -23,6 +23,7 @@ const log: Message[] = Array.from({ length: 20 }, (_, i) => ({
   status: "complete",
   editedAt: null,
   deletedAt: null,
+  traceId: null,
   createdAt: new Date(0).toISOString(),
 }));
 

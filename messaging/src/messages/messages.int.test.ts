@@ -41,6 +41,14 @@ describe("POST /api/conversations/:id/messages", () => {
     expect((await api(url, `/api/conversations/${conv}`, { token: bob.token })).body.lastSequence).toBe(next.body.sequence);
   });
 
+  it("records the trace id of the request that created the message", async () => {
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    const res = await api(url, `/api/conversations/${conv}/messages`, { token: alice.token, json: { content: "traced" }, headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
+    expect(res.body.traceId).toBe(traceId);
+    const read = await api(url, `/api/conversations/${conv}/messages/${res.body.id}`, { token: alice.token });
+    expect(read.body.traceId).toBe(traceId);
+  });
+
   it("is idempotent by clientId: the same id returns the first message (200); in another conversation 409", async () => {
     const first = await send(alice.token, { content: "once", clientId: "c-1" });
     expect(first.status).toBe(201);

@@ -1,4 +1,5 @@
 import type { Db } from "@symbia/db";
+import { currentContext } from "@symbia/http";
 import type { Scope } from "@symbia/sys";
 import { and, asc, desc, eq, gt, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import { conversations, messages } from "../db/schema.js";
@@ -35,7 +36,7 @@ export async function appendMessage(
   if (options.consumeRoute && locked.routedTo) await tx.update(conversations).set({ routedTo: null }).where(where);
   const [row] = await tx
     .insert(messages)
-    .values({ ...message, orgId: scope.orgId, conversationId, sequence: locked.lastSequence })
+    .values({ traceId: currentContext()?.traceId ?? null, ...message, orgId: scope.orgId, conversationId, sequence: locked.lastSequence })
     .returning();
   return { message: row!, before };
 }

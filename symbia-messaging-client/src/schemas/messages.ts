@@ -75,6 +75,8 @@ export const Message = z
     status: MessageStatus,
     editedAt: Timestamp.nullable(),
     deletedAt: Timestamp.nullable(),
+    /** Trace id of the request or relay event that created it: follow one turn in logging. */
+    traceId: z.string().nullable(),
     createdAt: Timestamp,
   })
   .meta({ id: "Message" });
