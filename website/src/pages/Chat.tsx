@@ -4,6 +4,7 @@ import { ApiError, api, currentSession, resume } from "../api.js";
 
 interface Line {
   id: string;
+  traceId?: string | null;
   who: string;
   mine: boolean;
   text: string;
@@ -44,6 +45,7 @@ function MemberChat() {
     who: m.sender.principalId === session.principal.id ? "you" : displayName(m.sender),
     mine: m.sender.principalId === session.principal.id,
     text: m.content ?? "(deleted)",
+    traceId: m.traceId,
     streaming: false,
     ...(m.status === "cancelled" ? { status: "stopped" } : {}),
   });
@@ -213,7 +215,11 @@ function Messages({ lines }: { lines: Line[] }) {
     <div className="messages" aria-live="polite">
       {lines.map((l) => (
         <div key={l.id} className={`message ${l.mine ? "mine" : "theirs"}${l.streaming ? " streaming" : ""}`} data-testid={l.mine ? "mine" : "reply"}>
-          <div className="who">{l.who}{l.status ? ` — ${l.status}` : ""}</div>
+          <div className="who">
+            {l.who}
+            {l.status ? ` — ${l.status}` : ""}
+            {l.traceId ? <a className="trace" href={`#/admin/trace/${l.traceId}`} title="this turn's trace across services">trace</a> : null}
+          </div>
           {l.text}
         </div>
       ))}
