@@ -1,5 +1,7 @@
 export { createServer } from "./server.js";
-export type { CreateServerOptions, ServerConfig, SymbiaServer, ReadinessCheck, ShutdownPhase, RelayAttachment, RelayAttachmentStatus, RequestTelemetry, RequestStartInfo, RequestEndInfo } from "./server.js";
+export type { CreateServerOptions, ServerConfig, SymbiaServer, ShutdownPhase } from "./server.js";
+export type { ReadinessCheck } from "./system.js";
+export type { RelayAttachment, RelayAttachmentStatus, RequestTelemetry, RequestStartInfo, RequestEndInfo } from "./hooks.js";
 export { loadBaseConfig, BaseConfigSchema } from "./config.js";
 export type { BaseConfig } from "./config.js";
 export { defineRouter, joinPath, registeredRoutes } from "./routes.js";

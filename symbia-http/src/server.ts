@@ -7,7 +7,6 @@ import cors from "cors";
 import express, { type Express, type RequestHandler } from "express";
 import helmet from "helmet";
 import { Server as SocketServer } from "socket.io";
-import { z } from "zod";
 import { authMiddleware, entitlementMiddleware, hasEntitlement, type Authenticator, type Authorizer } from "./auth.js";
 import { newSpanId, newTraceId, parseTraceparent, runWithContext, sanitizeTraceId, type RequestContext } from "./context.js";
 import { errorHandler, notFoundHandler, toAppError } from "./errors.js";
@@ -15,11 +14,11 @@ import { createLogger, type Logger } from "./logger.js";
 import { createHttpMetrics, metricsMiddleware, routeTemplateOf, type HttpMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { memoryLimiter, rateLimitKey, rateLimitMiddleware } from "./ratelimit.js";
-import { defineRouter, registeredRoutes, type RegisteredRoute, type ServiceRouter } from "./routes.js";
-import { attachSocketHandlers, describeSocketEvents, type SocketEventDefinition, type SocketSetup } from "./sockets.js";
+import { registeredRoutes, type RegisteredRoute, type ServiceRouter } from "./routes.js";
+import { attachSocketHandlers, type SocketEventDefinition, type SocketSetup } from "./sockets.js";
+import { systemRouter as buildSystemRouter, type ReadinessCheck, type SystemContext } from "./system.js";
+import type { RelayAttachment, RequestStartInfo, RequestTelemetry } from "./hooks.js";
 
-/** A readiness check: resolves when healthy, rejects (or resolves false) when not. */
-export type ReadinessCheck = () => Promise<void | boolean>;
 
 /** The server settings `createServer` needs (a subset of `BaseConfig`). */
 export interface ServerConfig {
@@ -65,73 +64,6 @@ export interface CreateServerOptions {
   relay?: RelayAttachment;
   /** Request start/end hooks (route, status, duration, trace and span ids) for request spans. */
   telemetry?: RequestTelemetry;
-}
-
-/**
- * What readiness reports about a service's network node (see {@link RelayAttachment}); every
- * other field of the object (outbox size, counters, last error) is reported as well.
- */
-export interface RelayAttachmentStatus {
-  /** The node's socket to the network is open. */
-  connected: boolean;
-  /** The network accepted the node's registration on that socket. */
-  registered: boolean;
-}
-
-/**
- * A node of the network service that the server runs for its service: `@symbia/relay`'s
- * `connectRelay({..., autoStart: false})` is one. Declared here as an interface so that
- * `@symbia/http` does not depend on the relay client (the relay client depends on `@symbia/http`
- * for the request context).
- */
-export interface RelayAttachment {
-  /** Starts connecting; called once the HTTP server listens. Idempotent. */
-  start(): void;
-  /** Leaves the network; called first among the shutdown hooks. */
-  close(): Promise<void>;
-  /** Current state, shown by `/health/ready`. */
-  status(): RelayAttachmentStatus;
-}
-
-
-/** What {@link RequestTelemetry} learns when a request starts: W3C ids of the server span. */
-export interface RequestStartInfo {
-  method: string;
-  /** Path without the query string. */
-  path: string;
-  requestId: string;
-  /** W3C trace id (or the caller's `x-trace-id`). */
-  traceId: string;
-  /** This request's span id (16 hex). */
-  spanId: string;
-  /** The caller's span id, from `traceparent`. */
-  parentSpanId?: string;
-  /** Wall-clock start, ms since the epoch. */
-  startTimeMs: number;
-}
-
-/** What {@link RequestTelemetry} learns when a request's response is closed. */
-export interface RequestEndInfo extends RequestStartInfo {
-  /** Matched route template (`/api/orgs/:orgId`); undefined when no route matched (404s). */
-  route?: string;
-  status: number;
-  /** Duration, ms (monotonic clock). */
-  durationMs: number;
-  principalId?: string;
-  /** Org the request acted in, once `scopeOf` resolved it. */
-  orgId?: string;
-  /** True when the client went away before the response finished. */
-  aborted: boolean;
-}
-
-/**
- * Hooks told about every HTTP request, for shipping request spans (see `@symbia/logging-client`).
- * They run synchronously on the request path: they must only enqueue, never block or throw (a
- * throw is caught and ignored).
- */
-export interface RequestTelemetry {
-  onRequestStart?(info: RequestStartInfo): void;
-  onRequestEnd?(info: RequestEndInfo): void;
 }
 
 /** Phases of shutdown that hooks can join (ARCHITECTURE §4 "Shutdown"). */
@@ -279,7 +211,19 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
     return rateLimitMiddleware(limiter, limit.points, () => `org:${membership!.orgId}`)(req, res, next);
   };
 
-  const systemRouter = buildSystemRouter();
+  let docs: ReturnType<SystemContext["docs"]> | undefined;
+  const systemRouter = buildSystemRouter({
+    service,
+    version: options.version,
+    startedAt: started,
+    metrics,
+    ...(options.db ? { db: options.db } : {}),
+    ...(options.readiness ? { readiness: options.readiness } : {}),
+    ...(options.relay ? { relay: options.relay } : {}),
+    ...(options.sockets ? { socketEvents: options.sockets.events as SocketEventDefinition[] } : {}),
+    state: () => ({ listening, shuttingDown }),
+    docs: () => docs!,
+  });
   const allRouters = [systemRouter, ...options.routers];
   const routes = registeredRoutes(allRouters);
   const openapi = buildOpenApiDocument(
@@ -288,6 +232,7 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
   );
   const llmsTxt = toLlmsTxt(openapi);
   const llmsFullTxt = toLlmsFullTxt(openapi);
+  docs = { openapi, llmsTxt, llmsFullTxt, routes };
   for (const handler of options.middleware ?? []) app.use(handler);
   for (const router of allRouters) app.use(router.options.basePath || "/", router.build(hooksForMount));
   app.use(notFoundHandler);
@@ -310,74 +255,6 @@ export function createServer(options: CreateServerOptions): SymbiaServer {
       logger,
       ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     });
-  }
-
-  function buildSystemRouter(): ServiceRouter {
-    const router = defineRouter({ basePath: "/", tag: "system", auth: "none", description: "Health, metrics and documentation." });
-    const HealthBody = z.object({ status: z.enum(["ok", "shutting_down"]), service: z.string(), version: z.string(), uptimeSeconds: z.number(), startedAt: z.string() });
-    router.get("/health", { summary: "Service status, version and uptime", response: HealthBody }, () => ({
-      status: shuttingDown ? "shutting_down" : "ok",
-      service,
-      version: options.version,
-      uptimeSeconds: Math.round((Date.now() - started) / 1000),
-      startedAt: new Date(started).toISOString(),
-    }));
-    router.get("/health/live", { summary: "Liveness: the process answers", response: z.object({ status: z.literal("ok") }) }, () => ({ status: "ok" }));
-    router.get(
-      "/health/ready",
-      {
-        summary: "Readiness: listening, not shutting down, and every dependency check passes (503 otherwise)",
-        response: z.object({
-          status: z.enum(["ready", "not_ready"]),
-          checks: z.record(z.string(), z.object({ ok: z.boolean(), error: z.string().optional(), durationMs: z.number() })),
-          reason: z.string().optional(),
-          relay: z.object({ connected: z.boolean(), registered: z.boolean() }).catchall(z.unknown()).optional().describe("the service's network node; informative, never fails readiness"),
-        }),
-        errors: [503],
-      },
-      async (_req, res) => {
-        const checks = await runReadiness();
-        const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
-        const reason = !listening ? "not listening yet" : shuttingDown ? "shutting down" : failed.length ? `failing: ${failed.join(", ")}` : undefined;
-        res.status(reason ? 503 : 200).json({ status: reason ? "not_ready" : "ready", checks, ...(reason ? { reason } : {}), ...(options.relay ? { relay: options.relay.status() } : {}) });
-      },
-    );
-    router.get("/metrics", { summary: "Prometheus metrics (text exposition format)", produces: "text/plain" }, async (_req, res) => {
-      res.setHeader("Content-Type", metrics.registry.contentType);
-      res.send(await metrics.registry.metrics());
-    });
-    router.get("/docs/openapi.json", { summary: "This service's OpenAPI 3.1 document" }, () => openapi);
-    router.get("/docs/llms.txt", { summary: "LLM-ready index of the API (llms.txt)", produces: "text/plain" }, (_req, res) => {
-      res.type("text/plain").send(llmsTxt);
-    });
-    router.get("/docs/llms-full.txt", { summary: "LLM-ready full API reference", produces: "text/plain" }, (_req, res) => {
-      res.type("text/plain").send(llmsFullTxt);
-    });
-    router.get("/api/bootstrap/service", { summary: "Service descriptor: id, version, docs and endpoints" }, () => ({
-      service,
-      name: getService(service).name,
-      version: options.version,
-      docs: { openapi: "/docs/openapi.json", llmsTxt: "/docs/llms.txt", llmsFullTxt: "/docs/llms-full.txt" },
-      endpoints: routes.filter((r) => !r.spec.hidden).map((r) => ({ method: r.method.toUpperCase(), path: r.path, summary: r.spec.summary, auth: r.auth, ...(r.spec.entitlement ? { entitlement: r.spec.entitlement } : {}) })),
-      socketEvents: options.sockets ? describeSocketEvents(options.sockets.events as SocketEventDefinition[]) : [],
-    }));
-    return router;
-  }
-
-  async function runReadiness() {
-    const all: Record<string, () => Promise<void | boolean>> = { ...(options.db ? { database: () => options.db!.ping() } : {}), ...options.readiness };
-    const entries = await Promise.all(
-      Object.entries(all).map(async ([name, check]) => {
-        const t0 = Date.now();
-        try {
-          const ok = await withTimeout(check(), 2_000);
-          return [name, ok === false ? { ok: false, error: "check returned false", durationMs: Date.now() - t0 } : { ok: true, durationMs: Date.now() - t0 }] as const;
-        } catch (error) {
-          return [name, { ok: false, error: (error as Error).message, durationMs: Date.now() - t0 }] as const;
-        }
-      }),
-    );
-    return Object.fromEntries(entries);
   }
 
   let shutdownPromise: Promise<void> | undefined;
@@ -481,7 +358,3 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
-}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDemoServer } from "../test/fixture.js";
 import { call, start } from "../test/helpers.js";
-import type { RequestEndInfo, RequestStartInfo } from "./server.js";
+import type { RequestEndInfo, RequestStartInfo } from "./hooks.js";
 
 const starts: RequestStartInfo[] = [];
 const ends: RequestEndInfo[] = [];
