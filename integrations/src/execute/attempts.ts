@@ -90,13 +90,36 @@ function newAttempt(candidate: Candidate, credential: CallCredential, runSignal:
       apiKey: credential.apiKey,
       ...(credential.baseUrl ?? candidate.provider.baseUrl ? { baseUrl: credential.baseUrl ?? candidate.provider.baseUrl } : {}),
       signal,
-      // Trace context goes to our own models service only, not to third parties.
-      headers: candidate.provider.kind === "symbia-labs" ? outgoingTraceHeaders() : {},
+      // Trace context goes to our own models service only, not to third parties; the attempt's
+      // span (when recorded) is the parent of the models service's request span.
+      headers: candidate.provider.kind === "symbia-labs" ? outgoingTraceHeaders(span ? span.context() : undefined) : {},
     }),
     classify: (error) => classifyError(error, { provider: candidate.provider.id, cancelled: runSignal.aborted, timedOut, secret: credential.apiKey }),
     ...(span ? { span } : {}),
   };
   return handle;
+}
+
+/** `gen_ai.operation.name` of each operation (OpenTelemetry GenAI semantic conventions). */
+const GEN_AI_OPERATIONS: Record<ExecuteRequest["operation"], string> = { chat: "chat", embeddings: "embeddings", generate: "text_completion" };
+
+/**
+ * The OpenTelemetry GenAI request attributes of an attempt (`gen_ai.operation.name`,
+ * `gen_ai.provider.name`, `gen_ai.request.model`, and the sampling parameters that were set).
+ * Never the prompt.
+ */
+export function genAiRequestAttributes(request: ExecuteRequest, candidate: Candidate): Record<string, string | number | boolean | string[]> {
+  const params = request.params as { temperature?: number; topP?: number; maxTokens?: number; seed?: number; stop?: string[] };
+  return {
+    "gen_ai.operation.name": GEN_AI_OPERATIONS[request.operation],
+    "gen_ai.provider.name": candidate.provider.kind,
+    "gen_ai.request.model": candidate.model,
+    ...(params.temperature !== undefined ? { "gen_ai.request.temperature": params.temperature } : {}),
+    ...(params.topP !== undefined ? { "gen_ai.request.top_p": params.topP } : {}),
+    ...(params.maxTokens !== undefined ? { "gen_ai.request.max_tokens": params.maxTokens } : {}),
+    ...(params.seed !== undefined ? { "gen_ai.request.seed": params.seed } : {}),
+    ...(params.stop?.length ? { "gen_ai.request.stop_sequences": params.stop } : {}),
+  };
 }
 
 /**
@@ -134,7 +157,14 @@ export async function runAttempts<T>(
       const span = deps.telemetry
         ? startSpan(deps.telemetry, "llm.call", {
             kind: "client",
-            attributes: { "llm.provider": candidate.provider.id, "llm.model": candidate.model, "llm.operation": context.request.operation, "llm.stream": context.request.stream, "llm.retry": retry },
+            attributes: {
+              "llm.provider": candidate.provider.id,
+              "llm.model": candidate.model,
+              "llm.operation": context.request.operation,
+              "llm.stream": context.request.stream,
+              "llm.retry": retry,
+              ...genAiRequestAttributes(context.request, candidate),
+            },
             ...(context.request.runId ? { runId: context.request.runId } : {}),
             orgId: context.subject.orgId,
           })
