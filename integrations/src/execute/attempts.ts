@@ -56,7 +56,7 @@ export function breakerKey(candidate: Candidate, credential: CallCredential): st
   return `${candidate.provider.id}@${credential.baseUrl ?? candidate.provider.baseUrl ?? "default"}`;
 }
 
-function newAttempt(candidate: Candidate, credential: CallCredential, runSignal: AbortSignal, span?: ActiveSpan): AttemptHandle {
+function newAttempt(candidate: Candidate, credential: CallCredential, runSignal: AbortSignal, orgId: string, span?: ActiveSpan): AttemptHandle {
   const controller = new AbortController();
   const signal = AbortSignal.any([runSignal, controller.signal]);
   let timer: NodeJS.Timeout | undefined;
@@ -92,7 +92,8 @@ function newAttempt(candidate: Candidate, credential: CallCredential, runSignal:
       signal,
       // Trace context goes to our own models service only, not to third parties; the attempt's
       // span (when recorded) is the parent of the models service's request span.
-      headers: candidate.provider.kind === "symbia-labs" ? outgoingTraceHeaders(span ? span.context() : undefined) : {},
+      // The tenant goes along too, so the models service files its spans in the caller's org.
+      headers: candidate.provider.kind === "symbia-labs" ? { ...outgoingTraceHeaders(span ? span.context() : undefined), "x-org-id": orgId } : {},
     }),
     classify: (error) => classifyError(error, { provider: candidate.provider.id, cancelled: runSignal.aborted, timedOut, secret: credential.apiKey }),
     ...(span ? { span } : {}),
@@ -169,7 +170,7 @@ export async function runAttempts<T>(
             orgId: context.subject.orgId,
           })
         : undefined;
-      const attempt = newAttempt(candidate, credential, context.runSignal, span);
+      const attempt = newAttempt(candidate, credential, context.runSignal, context.subject.orgId, span);
       try {
         const value = await deps.breakers.run(breakerKey(candidate, credential), async () => {
           attempt.arm(candidate.provider.timeoutMs ? Math.min(candidate.provider.timeoutMs, context.timeoutMs) : context.timeoutMs);
