@@ -69,6 +69,7 @@ const staticToken = (token: string) => ({ getToken: async () => token });
  *   registered would become one); any service's error code otherwise (`unavailable` when down).
  */
 export async function applySeed(plan: SeedData, options: ApplySeedOptions): Promise<SeedReport> {
+  checkPlan(plan);
   const timeoutMs = options.timeoutMs ?? 15_000;
   const entries: SeedReportEntry[] = [];
   const anonymous = new IdentityClient(options.identityUrl, undefined, timeoutMs);
@@ -89,8 +90,7 @@ export async function applySeed(plan: SeedData, options: ApplySeedOptions): Prom
       entries.push({ kind: "user", key: user.email, id: res.principal.id, status: "exists" });
     }
   }
-  const ownerPlan = plan.users.find((u) => u.role === "owner");
-  if (!ownerPlan) throw new AppError("validation_failed", "the plan has no owner");
+  const ownerPlan = plan.users.find((u) => u.role === "owner")!;
   let owner = users.get(ownerPlan.email)!;
 
   // The org, by slug among the owner's orgs.
@@ -180,8 +180,7 @@ export async function applySeed(plan: SeedData, options: ApplySeedOptions): Prom
     entries.push({ kind: "participant", key: member, id: principalId, status: "created" });
   }
   for (const message of plan.conversation.messages) {
-    const author = users.get(message.from);
-    if (!author) throw new AppError("validation_failed", `message ${message.clientId} is from ${message.from}, who is not a user of the plan`);
+    const author = users.get(message.from)!;
     const sent = await messagingAs(author.token).sendMessage(conversation.id, { content: message.content, clientId: message.clientId });
     entries.push({ kind: "message", key: message.clientId, id: sent.message.id, status: sent.replayed ? "exists" : "created" });
   }
@@ -201,6 +200,18 @@ export async function applySeed(plan: SeedData, options: ApplySeedOptions): Prom
   }
 
   return { seed: plan.seed, orgId, entries, created: entries.filter((e) => e.status === "created").length };
+}
+
+/** A plan's internal references hold: one owner; authors are users; members are users or agents. @throws AppError validation_failed naming the path. */
+function checkPlan(plan: SeedData): void {
+  const emails = new Set(plan.users.map((u) => u.email));
+  const agents = new Set(plan.agents.map((a) => a.agentId));
+  const fail = (path: string, message: string) => {
+    throw new AppError("validation_failed", `${path}: ${message}`, { issues: [{ path, message }] });
+  };
+  if (plan.users.filter((u) => u.role === "owner").length !== 1) fail("users", "the plan needs exactly one owner");
+  plan.conversation.messages.forEach((m, i) => emails.has(m.from) || fail(`conversation.messages.${i}.from`, `${m.from} is not a user of the plan`));
+  plan.conversation.members.forEach((m, i) => emails.has(m) || agents.has(m) || fail(`conversation.members.${i}`, `${m} is neither a user nor an agent of the plan`));
 }
 
 async function login(identity: IdentityClient, email: string, password: string): Promise<TokenResponse> {

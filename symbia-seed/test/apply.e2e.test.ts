@@ -78,6 +78,22 @@ describe("applySeed", () => {
     await expect(applySeed(taken, { ...stack.urls, token: stack.admin.token })).rejects.toMatchObject({ code: "conflict", message: expect.stringMatching(/another password/) });
   });
 
+  it("refuses to seed into an org slug another tenant owns (conflict, nothing of theirs touched)", async () => {
+    const plan5 = generateSeed(5, { users: 0 });
+    const squatter = await stack.identity.registerUser({ orgName: null });
+    const org = await stack.identity.call("/api/orgs", { token: squatter.token, json: { name: "Theirs", slug: plan5.org.slug } });
+    expect(org.status).toBe(201);
+    await expect(applySeed(plan5, { ...stack.urls, token: stack.admin.token })).rejects.toMatchObject({ code: "conflict" });
+    const after = await stack.identity.call(`/api/orgs/${org.body.id}/members`, { token: squatter.token });
+    expect(after.body.items.map((m: { email: string }) => m.email)).toEqual([squatter.email]);
+  });
+
+  it("refuses a bad plan before touching anything: an author who is not a user of the plan", async () => {
+    const bad = generateSeed(11, { users: 1 });
+    bad.conversation.messages[0]!.from = "nobody@example.com";
+    await expect(applySeed(bad, { ...stack.urls, token: stack.admin.token })).rejects.toMatchObject({ code: "validation_failed" });
+  });
+
   it("answers unavailable when a service is down", async () => {
     await expect(applySeed(plan, { ...stack.urls, identityUrl: "http://127.0.0.1:9", token: stack.admin.token })).rejects.toMatchObject({ code: "unavailable" });
   });
