@@ -85,11 +85,14 @@ export function generateSeed(seed: number, options: SeedOptions = {}): SeedData 
     { agentId: `assistant:${slug}:default`, name: "Default assistant", catalogRef: "assistants/default", capabilities: ["cap:messaging.read", "cap:messaging.send", "cap:integrations.execute"] },
     { agentId: `assistant:${slug}:router`, name: "Router assistant", catalogRef: "assistants/router", capabilities: ["cap:messaging.read", "cap:messaging.send", "cap:messaging.route"] },
   ];
-  const topic = faker.commerce.productName();
+  // The conversation has its own stream, so it does not change with the number of users.
+  const talk = new Faker({ locale: [en] });
+  talk.seed([seed, 2]);
+  const topic = talk.commerce.productName();
   const messages = Array.from({ length: 3 }, (_, i) => ({
     clientId: `seed-${seed}-m${i + 1}`,
     from: users[i % Math.min(users.length, 2)]!.email,
-    content: i === 0 ? `Hello team, a question about ${topic}.` : faker.lorem.sentence({ min: 6, max: 14 }),
+    content: i === 0 ? `Hello team, a question about ${topic}.` : talk.lorem.sentence({ min: 6, max: 14 }),
   }));
   return {
     seed,
@@ -99,7 +102,7 @@ export function generateSeed(seed: number, options: SeedOptions = {}): SeedData 
     conversation: {
       seedKey: `seed-${seed}:conversation`,
       name: `${topic} support`,
-      description: faker.company.catchPhrase(),
+      description: talk.company.catchPhrase(),
       members: [...users.slice(0, 2).map((u) => u.email), ...agents.map((a) => a.agentId)],
       messages,
     },
