@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import type { GlobalOptions } from "./api.js";
+import { assistantsCommands } from "./commands/assistants.js";
 import { authCommands } from "./commands/auth.js";
 import { catalogCommands } from "./commands/catalog.js";
 import { observeCommands } from "./commands/observe.js";
@@ -30,6 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   catalogCommands(program, globals);
   observeCommands(program, globals);
   workCommands(program, globals);
+  assistantsCommands(program, globals);
   seedCommand(program, globals);
   const override = (cmd: Command) => {
     cmd.exitOverride();

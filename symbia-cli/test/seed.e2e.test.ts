@@ -86,3 +86,15 @@ describe("symbia seed against real identity, network, messaging and catalog", ()
     expect(down.stderr).toMatch(/is the stack running/);
   });
 });
+
+describe("symbia assistants (the assistants service is not part of this stack)", () => {
+  it("exits 7 with a hint when the assistants service is unreachable, 8 for an unreadable rules file, 2 for a missing argument", async () => {
+    const env = { ...stack.env, ASSISTANTS_SERVICE_URL: "http://127.0.0.1:9" };
+    const list = await symbia(["assistants", "list"], undefined, env);
+    expect(list.code).toBe(7);
+    expect(list.stderr).toMatch(/assistants is unreachable .* is the stack running/);
+    expect((await symbia(["assistants", "test-rules", "/nonexistent/rules.json", "--event", "/nonexistent/event.json"], undefined, env)).code).toBe(8);
+    expect((await symbia(["assistants", "run"], undefined, env)).code).toBe(2);
+    expect((await symbia(["assistants", "test-rules", "/nonexistent/rules.json"], undefined, env)).code).toBe(2);
+  });
+});
