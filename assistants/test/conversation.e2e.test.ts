@@ -118,8 +118,12 @@ describe("conversations: messaging → rules → integrations → models → str
     // The second turn carries the history (the earlier exchange) and still answers.
     const again = await msgApi(`/api/conversations/${conversationId}/messages`, { json: { content: "And again?" } });
     await until(() => events.find((e) => e.name === "message:new" && e.payload.replyTo === again.body.id && e.payload.sender.principalId === helperAgent));
-    const record = await getConversation(service.deps.database, org.orgId, conversationId);
+    const record = await until(async () => {
+      const r = await getConversation(service.deps.database, org.orgId, conversationId);
+      return r.history.length === 4 ? r : null;
+    });
     expect(record.history.map((h) => h.role)).toEqual(["user", "assistant", "user", "assistant"]);
+    expect(record.history[1]!.content).toBe(TEST_MODEL_SENTENCE);
   });
 
   it("cancel mid-stream stops the run and the model call upstream (the gateway's ledger says cancelled)", async () => {
@@ -148,8 +152,8 @@ describe("conversations: messaging → rules → integrations → models → str
     const sent = await msgApi(`/api/conversations/${conversationId}/messages`, { json: { content: "Count slowly" } });
     const first = await until(() => events.find((e) => e.name === "message:stream" && e.payload.conversationId === conversationId)?.payload);
     expect((await msgApi(`/api/conversations/${conversationId}/control`, { json: { event: "pause", messageId: first.messageId } })).status).toBe(201);
-    const run = service.deps.activeRuns.byStream(first.messageId);
-    expect(run?.isPaused).toBe(true);
+    // The control reaches the assistants service through messaging's webhook.
+    await until(() => service.deps.activeRuns.byStream(first.messageId)?.isPaused);
     expect((await msgApi(`/api/conversations/${conversationId}/control`, { json: { event: "resume", messageId: first.messageId } })).status).toBe(201);
     const reply = await until(() => events.find((e) => e.name === "message:new" && e.payload.id === first.messageId)?.payload, 100);
     const chunks = events.filter((e) => e.name === "message:stream" && e.payload.messageId === first.messageId).map((e) => e.payload);

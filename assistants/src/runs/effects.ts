@@ -130,8 +130,18 @@ export function createRunEffects(deps: AssistantsDeps, ctx: RunEffectsContext): 
     const result: { done: Done | null; failure: { code?: string; message?: string } | null } = { done: null, failure: null };
     const queue: Array<{ event: string; data: string }> = [];
     const parser = createParser({ onEvent: (e) => queue.push({ event: e.event ?? "message", data: e.data }) });
-    const send = (type: "message.stream.start" | "message.stream.chunk" | "message.stream.end", data: Record<string, unknown>) =>
-      deps.outlet.send({ type, orgId: ctx.orgId, principal: ctx.agent, traceId: ctx.traceId, data } as never);
+    const send = async (type: "message.stream.start" | "message.stream.chunk" | "message.stream.end", data: Record<string, unknown>) => {
+      try {
+        await deps.outlet.send({ type, orgId: ctx.orgId, principal: ctx.agent, traceId: ctx.traceId, data } as never);
+      } catch (error) {
+        // Messaging ended the reply (a participant cancelled it, a handoff, the idle timeout): the run is cancelled with it.
+        if (type !== "message.stream.start" && error instanceof AppError && (error.code === "conflict" || error.code === "not_found")) {
+          ctx.run.cancel(`the reply was ended in messaging: ${error.message}`);
+          throw effect.signal.reason ?? error;
+        }
+        throw error;
+      }
+    };
     const start = async () => {
       if (started || !respond || !messageId) return;
       started = true;
