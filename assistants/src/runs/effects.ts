@@ -206,7 +206,8 @@ export function createRunEffects(deps: AssistantsDeps, ctx: RunEffectsContext): 
           traceId: ctx.traceId,
           data: {
             conversationId: request.conversationId, content: request.content, contentType: request.contentType === "text/markdown" ? "markdown" : "text",
-            ...(request.replyToId ? { replyTo: request.replyToId } : {}), metadata: { ...request.metadata, runId: ctx.run.runId, assistant: ctx.assistant.key },
+            // A message sent during a turn answers the turn's message unless it names another.
+            ...(request.replyToId ? { replyTo: request.replyToId } : ctx.triggerMessageId && request.conversationId === ctx.run.conversationId ? { replyTo: ctx.triggerMessageId } : {}), metadata: { ...request.metadata, runId: ctx.run.runId, assistant: ctx.assistant.key },
             clientId: clientIdFrom(effect.idempotencyKey),
           },
         })) as { id?: string } | undefined;
