@@ -39,7 +39,8 @@ export async function freePort(): Promise<number> {
  * "listening" log line. Services never import each other's code: they run as programs.
  */
 export async function spawnService(service: string, env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
-  const child = spawn(tsx, [entry(service)], { stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", SHUTDOWN_DELAY_MS: "0", RATE_LIMIT_POINTS: "0", TELEMETRY_ENABLED: "false", ...env } });
+  // Its own process group: tsx runs the service in a child of its own, and a SIGKILL must reach both.
+  const child = spawn(tsx, [entry(service)], { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", SHUTDOWN_DELAY_MS: "0", RATE_LIMIT_POINTS: "0", TELEMETRY_ENABLED: "false", ...env } });
   let stderr = "";
   let out = "";
   child.stderr!.on("data", (d) => (stderr += String(d)));
@@ -75,7 +76,8 @@ export async function spawnService(service: string, env: Record<string, string>,
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill(signal);
+      if (signal === "SIGKILL") process.kill(-child.pid!, "SIGKILL");
+      else child.kill(signal);
       await exited;
     },
   };
