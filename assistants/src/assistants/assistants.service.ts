@@ -116,7 +116,8 @@ export class AssistantRegistry {
    */
   async install(source: AssistantSource, resolveAgent: (agentId: string, orgId: string) => Promise<{ entityId: string } | null>): Promise<LoadedAssistant> {
     const current = this.byKey.get(`${source.orgId}\u0000${source.key}`);
-    if (current && current.version >= source.version && current.digest === source.digest) return current;
+    // The same version again: nothing to do, unless its agent was missing (registered since?).
+    if (current && current.version >= source.version && current.digest === source.digest && current.status !== "no_agent") return current;
     if (current && current.version > source.version) return current;
     const compiled = compileAssistant(source.body);
     if (!compiled.ok) {

@@ -53,18 +53,22 @@ export interface CatalogLoaderOptions {
 export function startCatalogLoader(options: CatalogLoaderOptions): { ready: Promise<void>; reload(): Promise<void>; stop(): void } {
   const { catalog, identity, registry, logger } = options;
   let running: Promise<void> | null = null;
+  // Versions refused by validation: not fetched (nor logged) again.
+  const refused = new Set<string>();
   const loadOnce = async () => {
     for await (const resource of catalog.iterateResources({ type: "assistant" })) {
       if (!resource.latestVersion || !resource.latestDigest) continue;
       const current = registry.find(resource.orgId, resource.key);
       if (current && current.version === resource.latestVersion && current.digest === resource.latestDigest && current.status !== "no_agent") continue;
+      if (refused.has(`${resource.orgId}/${resource.key}@${resource.latestDigest}`)) continue;
       try {
         const version = await catalog.inOrg(resource.orgId).getVersion(resource.key, resource.latestVersion);
         const body = version.content.body as { principal?: { capabilities?: string[] } };
-        await registry.install(
+        const loaded = await registry.install(
           { orgId: resource.orgId, key: resource.key, resourceId: resource.id, name: resource.title ?? resource.name, version: version.version, digest: version.digest, body: version.content.body },
           (agentId, orgId) => resolveAgentPrincipal(identity, agentId, orgId, { name: resource.title ?? resource.name, capabilities: body.principal?.capabilities ?? [] }, logger),
         );
+        if (loaded.digest !== version.digest || loaded.status === "invalid") refused.add(`${resource.orgId}/${resource.key}@${version.digest}`);
       } catch (error) {
         logger.warn({ key: resource.key, orgId: resource.orgId, err: (error as Error).message }, "could not load an assistant from catalog");
       }
