@@ -66,7 +66,7 @@ describe("rules/test, graphs/validate, graphs/run", () => {
   it("POST /api/graphs/validate reports cycles and unknown nodes with paths", async () => {
     const ok = await api("/api/graphs/validate", { json: { graph } });
     expect(ok.body).toMatchObject({ ok: true, nodes: 3, edges: 2, digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const cycle = await api("/api/graphs/validate", { json: { graph: { nodes: [{ id: "a", type: "context", config: { ops: [] } }, { id: "b", type: "context", config: { ops: [] } }], edges: [{ from: "a", to: "b" }, { from: "b", to: "a" }] } } });
+    const cycle = await api("/api/graphs/validate", { json: { graph: { nodes: [{ id: "a", type: "context", config: { ops: [{ op: "set", path: "x", value: 1 }] } }, { id: "b", type: "context", config: { ops: [{ op: "set", path: "y", value: 1 }] } }], edges: [{ from: "a", to: "b" }, { from: "b", to: "a" }] } } });
     expect(cycle.status).toBe(200);
     expect(cycle.body.ok).toBe(false);
     expect(JSON.stringify(cycle.body.issues)).toMatch(/cycle|a → b|b → a/);
