@@ -69,7 +69,8 @@ describe("conversations: messaging → rules → integrations → models → str
     org = await makeOrg(identity);
     other = await makeOrg(identity);
     await installAssistant("helper", helperAgent, "symbia-tiny-test", 64);
-    await installAssistant("looper", looperAgent, "symbia-tiny-test-loop", 400);
+    // Repeats its sentence until max tokens (about a minute and a half here) or a cancel.
+    await installAssistant("looper", looperAgent, "symbia-tiny-test-loop", 100_000);
     socket = io(messaging.url, { auth: { token: org.owner.token, orgId: org.orgId }, transports: ["websocket"] });
     socket.onAny((name, payload) => events.push({ name, payload }));
     await until(() => socket.connected);
@@ -147,19 +148,23 @@ describe("conversations: messaging → rules → integrations → models → str
   });
 
   it("pause and resume keep the chunks in order", async () => {
-    // A short looping reply: it ends by itself after maxTokens.
     const conversationId = await conversationWith(looperAgent);
     const sent = await msgApi(`/api/conversations/${conversationId}/messages`, { json: { content: "Count slowly" } });
     const first = await until(() => events.find((e) => e.name === "message:stream" && e.payload.conversationId === conversationId)?.payload);
     expect((await msgApi(`/api/conversations/${conversationId}/control`, { json: { event: "pause", messageId: first.messageId } })).status).toBe(201);
     // The control reaches the assistants service through messaging's webhook.
     await until(() => service.deps.activeRuns.byStream(first.messageId)?.isPaused);
+    const seenWhilePaused = events.filter((e) => e.name === "message:stream" && e.payload.messageId === first.messageId).length;
     expect((await msgApi(`/api/conversations/${conversationId}/control`, { json: { event: "resume", messageId: first.messageId } })).status).toBe(201);
-    const reply = await until(() => events.find((e) => e.name === "message:new" && e.payload.id === first.messageId)?.payload, 100);
+    await until(() => events.filter((e) => e.name === "message:stream" && e.payload.messageId === first.messageId).length > seenWhilePaused + 3);
+    expect((await msgApi(`/api/conversations/${conversationId}/control`, { json: { event: "cancel", messageId: first.messageId } })).status).toBe(201);
+    const stored = await until(() => events.find((e) => e.name === "message:new" && e.payload.id === first.messageId)?.payload, 100);
     const chunks = events.filter((e) => e.name === "message:stream" && e.payload.messageId === first.messageId).map((e) => e.payload);
     expect(chunks.map((c) => c.index)).toEqual(chunks.map((_, i) => i));
-    expect(chunks.map((c) => c.delta).join("")).toBe(reply.content);
-    expect(reply.replyTo).toBe(sent.body.id);
+    // What the user saw, in order, is exactly the stored (cancelled) reply.
+    expect(chunks.map((c) => c.delta).join("")).toBe(stored.content);
+    expect(stored.content.startsWith(TEST_MODEL_SENTENCE)).toBe(true);
+    expect(stored.replyTo).toBe(sent.body.id);
   });
 
   it("a handoff to a person silences the assistant until it is handed back", async () => {

@@ -152,6 +152,28 @@ export function createRunEffects(deps: AssistantsDeps, ctx: RunEffectsContext): 
     const decoder = new TextDecoder();
     const onAbort = () => void reader.cancel().catch(() => undefined);
     effect.signal.addEventListener("abort", onAbort, { once: true });
+    // Deltas are forwarded by a pump: while one chunk is on its way, later deltas are joined into
+    // the next chunk, so forwarding keeps pace with the model (the read never waits on messaging)
+    // and chunks keep their order. A pause holds the pump before its next chunk.
+    let pending = "";
+    let pump: Promise<void> | null = null;
+    let pumpError: unknown = null;
+    const flush = async () => {
+      try {
+        while (pending && !effect.signal.aborted) {
+          await ctx.run.waitIfPaused();
+          if (effect.signal.aborted) break;
+          const delta = pending;
+          pending = "";
+          await send("message.stream.chunk", { messageId, index, delta });
+          index += 1;
+        }
+      } catch (error) {
+        pumpError = error;
+      } finally {
+        pump = null;
+      }
+    };
     try {
       await start();
       for (;;) {
@@ -163,15 +185,19 @@ export function createRunEffects(deps: AssistantsDeps, ctx: RunEffectsContext): 
           if (item.event === "delta" && typeof data.content === "string" && data.content) {
             content += data.content;
             if (respond && messageId) {
-              await ctx.run.waitIfPaused();
-              if (effect.signal.aborted) break;
-              await send("message.stream.chunk", { messageId, index, delta: data.content });
-              index += 1;
+              pending += data.content;
+              pump ??= flush();
             }
           } else if (item.event === "done") result.done = data as Done;
           else if (item.event === "error") result.failure = (data.error ?? data) as { code?: string; message?: string };
         }
+        if (pumpError) throw pumpError;
         if (end || effect.signal.aborted) break;
+      }
+      while (pump || (pending && !effect.signal.aborted)) {
+        if (pump) await pump;
+        else pump = flush();
+        if (pumpError) throw pumpError;
       }
     } finally {
       effect.signal.removeEventListener("abort", onAbort);
@@ -267,7 +293,7 @@ export function createRunEffects(deps: AssistantsDeps, ctx: RunEffectsContext): 
     state: {
       async transition(request) {
         await saveConversation(deps.database, ctx.orgId, request.conversationId, { state: request.to });
-        await deps.outlet.notify("conversation.state.changed", { ...request, assistant: ctx.assistant.key, runId: ctx.run.runId }, { orgId: ctx.orgId, principal: ctx.agent, traceId: ctx.traceId });
+        await deps.outlet.notify("assistant.state.changed", { ...request, assistant: ctx.assistant.key, runId: ctx.run.runId }, { orgId: ctx.orgId, principal: ctx.agent, traceId: ctx.traceId });
       },
       async updateContext(request) {
         await saveConversation(deps.database, ctx.orgId, request.conversationId, { context: request.context });

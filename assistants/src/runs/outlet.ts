@@ -23,7 +23,7 @@ export type OutletEvent = Omit<AssistantInboundEventInput, "id"> & { id?: string
  */
 export interface Outlet {
   send(event: OutletEvent): Promise<unknown>;
-  /** Emits a notice on the relay (assistant.intent.*, conversation.state.changed); never throws. */
+  /** Emits a notice on the relay (assistant.intent.*, assistant.state.changed); never throws. */
   notify(type: string, data: unknown, options: { orgId: string; principal?: AgentRef; traceId?: string }): Promise<void>;
 }
 
@@ -55,7 +55,7 @@ export function createOutlet(options: { messagingUrl: string; auth: TokenSource 
       const event = { ...input, id: input.id ?? `evt_${randomUUID()}` };
       if (options.relay && relayUp()) {
         try {
-          const verdict = await options.relay.emit(event.type, event.data, { orgId: event.orgId, principal: event.principal, ...(event.traceId ? { traceId: event.traceId } : {}) });
+          const verdict = await options.relay.emit(event.type, event.data, { target: "service:messaging", orgId: event.orgId, principal: event.principal, ...(event.traceId ? { traceId: event.traceId } : {}) });
           if (!verdict.queued && verdict.status === "delivered") return undefined;
           if (!verdict.queued && verdict.status === "denied") throw new AppError("forbidden", `the network denied ${event.type}: ${verdict.reason ?? verdict.reasonCode ?? ""}`);
           if (verdict.queued) return undefined;
