@@ -3,7 +3,7 @@ import { createDatabase, type Database } from "@symbia/db";
 import { createLogger, type Authenticator, type Logger } from "@symbia/http";
 import { createVerifier, loginAsService, type LoginSession } from "@symbia/id";
 import { createServiceTelemetry, telemetryDestination, type LoggingClient } from "@symbia/logging-client";
-import { CatalogClient } from "@symbia/catalog-client";
+import { CatalogClient, CatalogResourceEventData, RESOURCE_YANKED } from "@symbia/catalog-client";
 import { AssistantOutboundEvent } from "@symbia/messaging-client";
 import { connectRelay, defineHandler, type RelayClient } from "@symbia/relay";
 import { IdentityClient } from "@symbia/id";
@@ -99,7 +99,14 @@ export async function buildDeps(config: AssistantsConfig, overrides: DepsOverrid
           handlers: {
             "message.new": busHandler,
             "message.control": busHandler,
-            "catalog.resource.published": defineHandler(z.unknown(), async () => void (await deps.reloadCatalog())),
+            // Catalog's version events: reload assistants; a yanked loaded version is unloaded first.
+            "catalog.resource.*": defineHandler(z.unknown(), async (envelope) => {
+              const data = CatalogResourceEventData.safeParse(envelope.data);
+              if (!data.success || data.data.type !== "assistant") return;
+              const loaded = deps.registry.find(data.data.orgId, data.data.key);
+              if (envelope.type === RESOURCE_YANKED && loaded?.version === data.data.version) await deps.registry.unload(data.data.orgId, data.data.key);
+              await deps.reloadCatalog();
+            }),
           },
           logger,
           autoStart: false,

@@ -108,6 +108,13 @@ export class AssistantRegistry {
     return [...this.byKey.values()].find((a) => a.agentId === agentId);
   }
 
+  /** Forgets an assistant (its loaded version was yanked): it stops running until a version is installed again. */
+  async unload(orgId: string, key: string): Promise<void> {
+    await this.deps.database.db.delete(assistants).where(and(eq(assistants.orgId, orgId), eq(assistants.key, key)));
+    this.byKey.delete(`${orgId}\u0000${key}`);
+    this.deps.logger.info({ key, orgId }, "assistant unloaded");
+  }
+
   /**
    * Installs a published version: validated with {@link compileAssistant} (an invalid version is
    * stored as `invalid` with its issues, logged, and never run — the previous valid version is
