@@ -36,7 +36,7 @@ describe("assistants loaded from catalog", () => {
     identity = await startIdentity();
     artifacts = await mkdtemp(join(tmpdir(), "assistants-catalog-"));
     catalog = await spawnService("catalog", {
-      CATALOG_PORT: "0", IDENTITY_SERVICE_URL: identity.url, IDENTITY_ISSUER: identity.issuer, CATALOG_SERVICE_SECRET: identity.serviceSecrets.catalog!, CATALOG_BOOTSTRAP_FILE: "off", CATALOG_ARTIFACTS_DIR: artifacts,
+      CATALOG_PORT: "0", IDENTITY_SERVICE_URL: identity.url, IDENTITY_ISSUER: identity.issuer, CATALOG_SERVICE_SECRET: identity.serviceSecrets.catalog!, CATALOG_BOOTSTRAP_FILE: "off", CATALOG_ARTIFACTS_DIR: artifacts, CATALOG_RELAY: "false",
     });
     org = await makeOrg(identity);
     other = await makeOrg(identity);
@@ -91,5 +91,68 @@ describe("assistants loaded from catalog", () => {
     });
     expect(thief.status).toBe("no_agent");
     expect((await call(`${service.base}/api/assistants/desk`, { token: other.owner.token })).status).toBe(404);
+  });
+});
+
+describe("assistants reloaded on catalog's relay events (no polling)", () => {
+  let identity: IdentityProcess;
+  let network: ServiceProcess;
+  let catalog: ServiceProcess;
+  let service: AssistantsService;
+  let org: TestOrg;
+  let artifacts: string;
+  const agentId = `assistant:relayed-desk-${randomBytes(3).toString("hex")}`;
+  const body = (alias: string) => ({
+    principal: { agentId, capabilities: ["cap:messaging.send"] },
+    alias,
+    rules: { rules: [{ id: "r", trigger: "message.received", actions: [{ type: "message.send", params: { content: "hi" } }] }] },
+    model: { provider: "symbia-labs", model: "symbia-tiny-test" },
+  });
+  const catalogApi = (path: string, init: Parameters<typeof call>[1] = {}) => call(`${catalog.url}${path}`, { token: org.owner.token, ...init });
+  const loaded = () => call(`${service.base}/api/assistants/desk`, { token: org.owner.token });
+
+  beforeAll(async () => {
+    identity = await startIdentity();
+    network = await spawnService("network", {
+      NETWORK_PORT: "0", NETWORK_USE_MEMORY_DB: "true", RATE_LIMIT_POINTS: "1000000", IDENTITY_SERVICE_URL: identity.url, IDENTITY_ISSUER: identity.issuer,
+      NETWORK_SERVICE_SECRET: identity.serviceSecrets.network!, NETWORK_HASH_SECRET: randomBytes(32).toString("hex"), NETWORK_HEARTBEAT_INTERVAL_MS: "500", NETWORK_HEARTBEAT_TIMEOUT_MS: "3000",
+    });
+    artifacts = await mkdtemp(join(tmpdir(), "assistants-catalog-"));
+    catalog = await spawnService("catalog", {
+      CATALOG_PORT: "0", IDENTITY_SERVICE_URL: identity.url, IDENTITY_ISSUER: identity.issuer, CATALOG_SERVICE_SECRET: identity.serviceSecrets.catalog!, CATALOG_BOOTSTRAP_FILE: "off", CATALOG_ARTIFACTS_DIR: artifacts,
+      CATALOG_RELAY: "true", NETWORK_SERVICE_URL: network.url,
+    });
+    org = await makeOrg(identity);
+    expect((await identity.call("/api/agents", { json: { agentId, name: "desk", capabilities: ["cap:messaging.send"] }, token: org.owner.token, orgId: org.orgId })).status).toBe(201);
+    service = await startAssistants(identity, { CATALOG_SERVICE_URL: catalog.url, NETWORK_SERVICE_URL: network.url, ASSISTANTS_CATALOG: "true", ASSISTANTS_CATALOG_POLL_MS: "0", ASSISTANTS_RELAY: "true" });
+    await service.deps.start();
+    await until(() => service.deps.relay?.status().registered);
+    await until(async () => (await call(`${catalog.url}/health/ready`)).body?.relay?.registered === true);
+  }, 120_000);
+
+  afterAll(async () => {
+    await service?.close();
+    await catalog?.stop();
+    await network?.stop();
+    await identity?.stop();
+    await rm(artifacts, { recursive: true, force: true });
+  });
+
+  it("publish loads, a newer publish replaces, a yank of the loaded version falls back to the latest one", async () => {
+    const created = await catalogApi("/api/resources", { json: { type: "assistant", name: "desk", body: body("@one") } });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    expect((await catalogApi(`/api/resources/${id}/publish`, { json: {} })).status).toBe(201);
+    expect(await until(async () => (await loaded()).body?.version === 1)).toBe(true);
+    expect((await catalogApi(`/api/resources/${id}`, { method: "PATCH", json: { body: body("@two") } })).status).toBe(200);
+    expect((await catalogApi(`/api/resources/${id}/publish`, { json: {} })).status).toBe(201);
+    expect(await until(async () => (await loaded()).body?.alias === "@two")).toBe(true);
+    expect((await catalogApi(`/api/resources/${id}/versions/2/yank`, { json: { reason: "broken" } })).status).toBe(200);
+    const back = await until(async () => {
+      const r = await loaded();
+      return r.body?.version === 1 ? r.body : null;
+    });
+    expect(back).toMatchObject({ alias: "@one", status: "active" });
+    expect(service.deps.relay!.status().received).toBeGreaterThanOrEqual(3);
   });
 });
