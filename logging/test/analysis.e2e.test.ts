@@ -17,7 +17,7 @@ beforeAll(async () => {
   identity = await spawnIdentity();
   cast = await registerCast(identity);
   models = await spawnModels(identity, { MODELS_CONTEXT_SIZE: "4096" });
-  integrations = await spawnProgram("integrations", identity, { MODELS_SERVICE_URL: models.url, INTEGRATIONS_MODEL_CONFIG: "env", INTEGRATIONS_TIMEOUT_MS: "60000" });
+  integrations = await spawnProgram("integrations", identity, { MODELS_SERVICE_URL: models.url, INTEGRATIONS_MODEL_CONFIG: "env", INTEGRATIONS_TIMEOUT_MS: "60000", INTEGRATIONS_LEDGER_FLUSH_MS: "10" });
   logging = await startLogging(identity, { env: { INTEGRATIONS_SERVICE_URL: integrations.url, ANALYSIS_PROVIDER: "symbia-labs", ANALYSIS_MODEL: "symbia-tiny-test" } });
   const ingested = await call(`${logging.url}/api/ingest`, {
     token: cast.alice.token,
@@ -45,7 +45,12 @@ describe("AI analysis through the real integrations and models services", () => 
     expect(res.body.usage.outputTokens).toBe(14);
     expect(res.body.usage.inputTokens).toBeGreaterThan(0);
     // Integrations billed the call to the requester, in the requester's org.
-    const usage = await call(`${integrations.url}/api/usage/records?limit=5`, { token: cast.alice.token });
+    // (Its ledger is written off the request path: wait for the row.)
+    let usage = await call(`${integrations.url}/api/usage/records?limit=5`, { token: cast.alice.token });
+    for (let i = 0; i < 100 && usage.status === 200 && usage.body.items.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      usage = await call(`${integrations.url}/api/usage/records?limit=5`, { token: cast.alice.token });
+    }
     expect(usage.status).toBe(200);
     expect(usage.body.items[0]).toMatchObject({ provider: "symbia-labs", model: "symbia-tiny-test", principalId: cast.alice.principal.id, orgId: cast.alice.orgId, status: "ok" });
   }, 90_000);
