@@ -64,7 +64,7 @@ describe.skipIf(!assistantsBuilt)("symbia assistants against a real assistants s
     expect(lines[0]).toBe("trigger message.received");
     expect(lines[1]).toBe("✓ billing [priority 10] matched, evaluation stops here");
     expect(lines[2]).toMatch(/^ {4}✓ message\.content contains "refund" \(actual "I want a REFUND"\)/);
-    expect(lines).toContain("- greet [priority 0] skipped (trigger mismatch)");
+    expect(lines).toContain("- greet [priority 0] skipped (after match)");
     expect(lines.at(-1)).toBe("actions: billing:message.send");
     const json = await symbia(["-o", "json", "assistants", "test-rules", rules, "--event", event]);
     expect(JSON.parse(json.stdout).matched).toEqual(["billing"]);
