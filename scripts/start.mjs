@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import dotenv from "dotenv";
@@ -32,6 +32,16 @@ if (flags.help) {
   process.exit(0);
 }
 
+// SYMBIA_STATE_DIR: where .env, .symbia/data and .symbia/logs live (default: the checkout).
+// SYMBIA_PORT_OFFSET: added to every default port (and the services told each other's URLs), so a
+// second stack — the full-stack test, say — can run beside a developer's own.
+const stateDir = process.env.SYMBIA_STATE_DIR ? join(process.env.SYMBIA_STATE_DIR) : root;
+const portOffset = Number(process.env.SYMBIA_PORT_OFFSET ?? 0);
+if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 50_000) {
+  process.stderr.write(`SYMBIA_PORT_OFFSET must be an integer from 0 to 50000 (got ${process.env.SYMBIA_PORT_OFFSET})\n`);
+  process.exit(2);
+}
+
 // Start tiers (ARCHITECTURE §1). The table is @symbia/sys's; kept literal here so the launcher
 // runs before anything is compiled.
 const SERVICES = [
@@ -49,11 +59,13 @@ if (flags.docker) {
 }
 
 async function main() {
-  const envPath = join(root, ".env");
+  mkdirSync(stateDir, { recursive: true });
+  const envPath = join(stateDir, ".env");
   ensureSecrets(envPath);
   const fileEnv = dotenv.parse(readFileSync(envPath));
-  const env = { ...fileEnv, ...process.env };
-  const dataDir = join(root, ".symbia", "data");
+  const env = { ...portEnv(), ...fileEnv, ...process.env };
+  const dataDir = join(stateDir, ".symbia", "data");
+  const logDir = join(stateDir, ".symbia", "logs");
 
   if (flags.new) {
     const ok = flags.yes || (process.stdin.isTTY && (await ask("Delete all local state in .symbia/data and start empty? [y/N] ")).toLowerCase().startsWith("y"));
@@ -95,10 +107,12 @@ async function main() {
           [`${prefix}_PORT`]: String(env[`${prefix}_PORT`] ?? port),
           ...(memory && !env[`${prefix}_DB_EXPORT_PATH`] ? { [`${prefix}_DB_EXPORT_PATH`]: join(dataDir, `${id}.json`) } : {}),
           ...(id === "models" && !env.MODELS_DIR ? { MODELS_DIR: join(root, ".symbia", "models") } : {}),
+          // The built-in test model answers in milliseconds; a pace lets people watch it stream.
+          ...(id === "models" && !env.MODELS_STREAM_INTERVAL_MS ? { MODELS_STREAM_INTERVAL_MS: "60" } : {}),
         };
         const child = spawn(process.execPath, ["--import", "tsx", join(root, id, "src", "index.ts")], { cwd: root, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
         running.set(id, child);
-        const logFile = join(root, ".symbia", "logs", `${id}.log`);
+        const logFile = join(logDir, `${id}.log`);
         mkdirSync(dirname(logFile), { recursive: true });
         writeFileSync(logFile, "");
         const append = (chunk) => writeFileSync(logFile, chunk, { flag: "a" });
@@ -106,7 +120,7 @@ async function main() {
         child.stderr.on("data", append);
         child.once("exit", (code, sig) => {
           if (!stopping) {
-            process.stderr.write(`${name} exited (${sig ?? code}); see .symbia/logs/${id}.log\n`);
+            process.stderr.write(`${name} exited (${sig ?? code}); see ${join(logDir, `${id}.log`)}\n`);
             void stopAll("error");
           }
         });
@@ -118,7 +132,7 @@ async function main() {
   if (running.has("identity")) await ensureAdmin(env, `http://127.0.0.1:${env.IDENTITY_PORT ?? 5001}`);
 
   // The website: built once (or with --rebuild), then served with the services proxied under it.
-  const websitePort = env.WEBSITE_PORT ?? "5000";
+  const websitePort = env.WEBSITE_PORT ?? String(5000 + portOffset);
   if (existsSync(join(root, "website", "server.mjs"))) {
     if (flags.rebuild || !existsSync(join(root, "website", "dist", "index.html"))) {
       process.stdout.write("Building the website…\n");
@@ -129,13 +143,13 @@ async function main() {
     }
     const child = spawn(process.execPath, [join(root, "website", "server.mjs")], { cwd: root, env: { ...env, WEBSITE_PORT: websitePort }, stdio: ["ignore", "pipe", "pipe"] });
     running.set("website", child);
-    const logFile = join(root, ".symbia", "logs", "website.log");
+    const logFile = join(logDir, "website.log");
     writeFileSync(logFile, "");
     child.stdout.on("data", (c) => writeFileSync(logFile, c, { flag: "a" }));
     child.stderr.on("data", (c) => writeFileSync(logFile, c, { flag: "a" }));
     child.once("exit", (code, sig) => {
       if (!stopping) {
-        process.stderr.write(`Website exited (${sig ?? code}); see .symbia/logs/website.log\n`);
+        process.stderr.write(`Website exited (${sig ?? code}); see ${join(logDir, "website.log")}\n`);
         void stopAll("error");
       }
     });
@@ -144,7 +158,7 @@ async function main() {
   }
 
   process.stdout.write(`\nSymbia Stack is running on ${memory ? "pg-mem (state saved to .symbia/data on exit)" : "PostgreSQL"}\n\n`);
-  const rows = present.map(([id, name, port]) => [name, `http://127.0.0.1:${id === "website" ? websitePort : (env[`${id.toUpperCase()}_PORT`] ?? port)}`, `.symbia/logs/${id}.log`]);
+  const rows = present.map(([id, name, port]) => [name, `http://127.0.0.1:${id === "website" ? websitePort : (env[`${id.toUpperCase()}_PORT`] ?? port)}`, relative(process.cwd(), join(logDir, `${id}.log`))]);
   const width = [14, 26];
   process.stdout.write(`${"service".padEnd(width[0])}${"url".padEnd(width[1])}log\n`);
   for (const [a, b, c] of rows) process.stdout.write(`${a.padEnd(width[0])}${b.padEnd(width[1])}${c}\n`);
@@ -152,6 +166,17 @@ async function main() {
   const missing = SERVICES.filter(([id]) => !present.some(([p]) => p === id)).map(([, name]) => name);
   if (missing.length) process.stdout.write(`\nNot built yet in this checkout: ${missing.join(", ")}\n`);
   process.stdout.write("\nPress Ctrl-C to stop.\n");
+}
+
+/** Ports and service URLs moved by SYMBIA_PORT_OFFSET (nothing when the offset is 0). */
+function portEnv() {
+  if (!portOffset) return {};
+  return Object.fromEntries(
+    SERVICES.flatMap(([id, , port]) => [
+      [`${id.toUpperCase()}_PORT`, String(port + portOffset)],
+      [`${id.toUpperCase()}_SERVICE_URL`, `http://127.0.0.1:${port + portOffset}`],
+    ]),
+  );
 }
 
 /** Generates the stack's secrets once into .env (mode 0600); never a default in code. */

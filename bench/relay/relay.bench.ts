@@ -3,8 +3,6 @@
 // processes, measured in the same run. Figures are printed and written to results/relay.json.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { dropSchema } from "@symbia/db/testing";
@@ -13,6 +11,9 @@ import { spawnIdentity } from "@symbia/id/testing";
 import { connectRelay, defineHandler } from "@symbia/relay";
 import { io as connect } from "socket.io-client";
 import { z } from "zod";
+import { row, start } from "../lib/report.js";
+
+const bench = start("relay");
 
 const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 4_000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
@@ -185,11 +186,29 @@ const networkMeanMs = ((processingAfter.sum - processingBefore.sum) / (processin
 const relay = summary(relaySamples);
 const direct = summary(directSamples);
 const added = { p50: round(relay.p50 - direct.p50), p90: round(relay.p90 - direct.p90), p99: round(relay.p99 - direct.p99) };
-const results = {
-  benchmark: "relay",
-  at: new Date().toISOString(),
-  machine: { loadAverage1m: round(loadavg()[0]!, 2), cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown", memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` },
-  setup: {
+// Throughput baseline: the direct forwarder at the same window, the same number of events.
+log(`throughput baseline: ${THROUGHPUT_EVENTS} events through the direct forwarder, ${WINDOW} in flight…`);
+let directNext = 0;
+let directDone = 0;
+const directT0 = performance.now();
+await new Promise<void>((resolve) => {
+  const base = 5_000_000;
+  const onArrival = (m: { seq: number }) => {
+    if (m.seq < base) return;
+    directDone += 1;
+    if (directDone === THROUGHPUT_EVENTS) {
+      directReceiver.off("message", onArrival);
+      resolve();
+    } else if (directNext < THROUGHPUT_EVENTS) directSender.emit("forward", { seq: base + directNext++, stamped: true });
+  };
+  directReceiver.on("message", onArrival);
+  while (directNext < Math.min(WINDOW, THROUGHPUT_EVENTS)) directSender.emit("forward", { seq: base + directNext++, stamped: true });
+});
+const directSeconds = (performance.now() - directT0) / 1000;
+
+const directLabel = "direct Socket.IO forward, same processes";
+bench.finish(
+  {
     processes: "bench (sender and receiver nodes) ↔ host (network service + a plain Socket.IO forwarder); identity in a third process",
     store: postgres ? "PostgreSQL 15 (local)" : "pg-mem",
     path: "service:assistants → network → service:messaging, HMAC-SHA256 signed by the sender, verified and re-signed by the network, verified by the receiver; history and trace recorded per event",
@@ -197,36 +216,16 @@ const results = {
     throughputEvents: THROUGHPUT_EVENTS,
     window: WINDOW,
     latencySamples: relaySamples.length,
+    note: "relay throughput waits for the network's verdict after delivery and trace storage; the direct forward only for arrival",
   },
-  throughput: {
-    eventsPerSecond: round(THROUGHPUT_EVENTS / seconds, 1),
-    seconds: round(seconds, 2),
-    delivered: throughputReceived,
-    notDelivered: verdictErrors,
-    networkMeanProcessingMs: round(networkMeanMs),
-    note: "networkMeanProcessingMs: the network's own time per event from reception to verdict (verification, decision, delivery and the receiver's ack, history write), from its metrics",
-  },
-  latencyMs: {
-    relayOneWay: relay,
-    directOneWay: direct,
-    addedPerHop: added,
-    note: "one-way time from the sender's emit to the receiver's handler; one hop = one pass through the network (relay) or the forwarder (direct); added = relay − direct at each percentile",
-  },
-};
-
-log("");
-log(`machine: ${results.machine.cores} cores (${results.machine.cpu}), Node ${results.machine.node}, load average ${results.machine.loadAverage1m}; store: ${results.setup.store}`);
-log(`throughput: ${results.throughput.eventsPerSecond} events/s (${THROUGHPUT_EVENTS} events, ${WINDOW} in flight, ${policies.length} policies, ${throughputReceived} delivered, ${verdictErrors} not)`);
-log(`network time per event (reception → verdict, under load): ${round(networkMeanMs)} ms mean`);
-log(`latency, one way (ms)   p50      p90      p99`);
-log(`  relay               ${String(relay.p50).padEnd(8)} ${String(relay.p90).padEnd(8)} ${relay.p99}`);
-log(`  direct Socket.IO    ${String(direct.p50).padEnd(8)} ${String(direct.p90).padEnd(8)} ${direct.p99}`);
-log(`  added per hop       ${String(added.p50).padEnd(8)} ${String(added.p90).padEnd(8)} ${added.p99}`);
-
-const out = fileURLToPath(new URL("../results/relay.json", import.meta.url));
-mkdirSync(fileURLToPath(new URL("../results/", import.meta.url)), { recursive: true });
-writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-log(`written to bench/results/relay.json`);
+  [
+    row(`events/s, ${WINDOW} in flight`, THROUGHPUT_EVENTS / seconds, "events/s", THROUGHPUT_EVENTS / directSeconds, directLabel, `${throughputReceived} delivered, ${verdictErrors} not; network's own time per event ${round(networkMeanMs)} ms`),
+    row("one-way latency p50", relay.p50, "ms", direct.p50, directLabel, `added per hop ${added.p50} ms`),
+    row("one-way latency p90", relay.p90, "ms", direct.p90, directLabel, `added per hop ${added.p90} ms`),
+    row("one-way latency p99", relay.p99, "ms", direct.p99, directLabel, `added per hop ${added.p99} ms`),
+  ],
+  { relayOneWay: relay, directOneWay: direct, addedPerHop: added, relaySeconds: seconds, directSeconds, networkMeanProcessingMs: networkMeanMs },
+);
 
 await Promise.all([sender.close(), receiver.close()]);
 directSender.disconnect();

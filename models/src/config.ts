@@ -44,6 +44,12 @@ export const ModelsSettingsSchema = z.object({
   queueTimeoutMs: int(60_000, 1),
   /** MODELS_WORKER_START_TIMEOUT_MS: longest a worker process may take to start and load its model. */
   workerStartTimeoutMs: int(120_000, 1),
+  /**
+   * MODELS_STREAM_INTERVAL_MS: least time between two streamed chunks (default 0: as generated).
+   * The built-in test model writes a whole reply in a few milliseconds; a pace makes its stream
+   * visible in the demo. A model slower than the pace is not delayed.
+   */
+  streamIntervalMs: int(0),
   /** MODELS_MAX_RESTARTS: worker crashes tolerated per model within MODELS_RESTART_WINDOW_MS before it is marked failed. */
   maxRestarts: int(3),
   /** MODELS_RESTART_WINDOW_MS: window of MODELS_MAX_RESTARTS. */
@@ -93,6 +99,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     requestTimeoutMs: env.MODELS_REQUEST_TIMEOUT_MS || undefined,
     queueTimeoutMs: env.MODELS_QUEUE_TIMEOUT_MS || undefined,
     workerStartTimeoutMs: env.MODELS_WORKER_START_TIMEOUT_MS || undefined,
+    streamIntervalMs: env.MODELS_STREAM_INTERVAL_MS || undefined,
     maxRestarts: env.MODELS_MAX_RESTARTS || undefined,
     restartWindowMs: env.MODELS_RESTART_WINDOW_MS || undefined,
   });

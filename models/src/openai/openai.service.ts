@@ -95,6 +95,44 @@ export interface ChunkSink {
 }
 
 /**
+ * Sends items through `send` at most one per `intervalMs` (immediately when 0), in order.
+ * `drained()` resolves once every queued item was sent, or at once after `signal` aborted (the
+ * items still queued are dropped: nobody is listening).
+ */
+export function pacedSender<T>(send: (item: T) => void, intervalMs: number, signal: AbortSignal): { send(item: T): void; drained(): Promise<void> } {
+  const queue: T[] = [];
+  let lastSent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let onDrained: (() => void) | undefined;
+  const pump = () => {
+    timer = undefined;
+    while (queue.length && !signal.aborted) {
+      const wait = lastSent + intervalMs - Date.now();
+      if (wait > 0) {
+        timer = setTimeout(pump, wait);
+        return;
+      }
+      send(queue.shift()!);
+      lastSent = Date.now();
+    }
+    if (signal.aborted) queue.length = 0;
+    onDrained?.();
+  };
+  signal.addEventListener("abort", () => {
+    if (timer) clearTimeout(timer);
+    pump();
+  }, { once: true });
+  return {
+    send(item) {
+      if (signal.aborted) return;
+      queue.push(item);
+      if (!timer) pump();
+    },
+    drained: () => (queue.length === 0 || signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => (onDrained = resolve))),
+  };
+}
+
+/**
  * Runs a chat completion as a stream of `chat.completion.chunk`s: a first chunk with the assistant
  * role, one per generated text piece, a last one with the finish reason, and (with
  * `stream_options.include_usage`) a usage chunk with no choices. Errors before the first chunk are
@@ -107,15 +145,17 @@ export async function streamChatCompletion(manager: ModelManager, body: ChatComp
   const options = generateOptions(body, manager.settings);
   const includeUsage = body.stream_options?.include_usage === true;
   const base = { id: `chatcmpl-${randomUUID()}`, object: "chat.completion.chunk" as const, created: Math.floor(Date.now() / 1000), model: body.model, ...(includeUsage ? { usage: null } : {}) };
+  const paced = pacedSender((chunk: ChatCompletionChunk) => sink.send(chunk), manager.settings.streamIntervalMs, signal);
   const result = await manager.chat(body.model, messages, options, {
     signal,
     onStart: () => {
       sink.start();
       sink.send({ ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null, logprobs: null }] });
     },
-    onChunk: (text) => sink.send({ ...base, choices: [{ index: 0, delta: { content: text }, finish_reason: null, logprobs: null }] }),
+    onChunk: (text) => paced.send({ ...base, choices: [{ index: 0, delta: { content: text }, finish_reason: null, logprobs: null }] }),
   });
-  if (result.finishReason === "cancelled") return result;
+  await paced.drained();
+  if (result.finishReason === "cancelled" || signal.aborted) return signal.aborted ? { ...result, finishReason: "cancelled" } : result;
   sink.send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: finishOf(result), logprobs: null }] });
   if (includeUsage) sink.send({ ...base, choices: [], usage: usageOf(result) });
   return result;

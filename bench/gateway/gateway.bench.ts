@@ -2,13 +2,15 @@
 // concurrency 1, 16 and 64, against calling the same local OpenAI-format server directly, in the
 // same run. Each server runs in its own process (identity, the wire server, the gateway started by
 // its index.ts, on pg-mem or BENCH_DATABASE_URL's PostgreSQL); this process only runs autocannon.
-// Run: npm run bench -w @symbia/integrations-service [-- seconds]. Prints figures; asserts nothing.
+// Run: npm run bench -- gateway (BENCH_SECONDS per run, default 5). Prints figures; asserts nothing.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { spawnIdentity } from "@symbia/id/testing";
 import autocannon from "autocannon";
+import { row, start, type Row } from "../lib/report.js";
 
-const seconds = Number(process.argv[2] ?? 5);
+const bench = start("gateway");
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
 const children: ChildProcess[] = [];
 
@@ -42,7 +44,7 @@ try {
   const wirePort = await startChild([fileURLToPath(new URL("./wire-server.ts", import.meta.url))], {}, '"port"');
   const wire = `http://127.0.0.1:${wirePort}`;
   const gatewayPort = await startChild(
-    [fileURLToPath(new URL("../src/index.ts", import.meta.url))],
+    [fileURLToPath(new URL("../../integrations/src/index.ts", import.meta.url))],
     {
       NODE_ENV: "production",
       LOG_LEVEL: "info", // as in production: one line per request
@@ -74,18 +76,31 @@ try {
   // Warm up both (JIT, JWKS fetch, vault lookup cache, database pool).
   await run(targets.direct, 4, 1);
   await run(targets.gateway, 4, 2);
-  const rows: string[] = [];
-  const fmt = (n: number) => n.toFixed(2).padStart(8);
-  rows.push(`connections | direct p50  p99 ms  req/s | gateway p50  p99 ms  req/s | added p50  p99 ms | non-2xx`);
+  const rows: Row[] = [];
+  const runs: unknown[] = [];
   for (const c of [1, 16, 64]) {
     const d = await run(targets.direct, c, seconds);
     const g = await run(targets.gateway, c, seconds);
+    const label = "direct to the wire server";
+    const errors = `non-2xx/errors: direct ${d.non2xx + d.errors}, gateway ${g.non2xx + g.errors}`;
     rows.push(
-      `${String(c).padStart(11)} | ${fmt(d.latency.p50)} ${fmt(d.latency.p99)} ${d.requests.average.toFixed(0).padStart(6)} | ${fmt(g.latency.p50)} ${fmt(g.latency.p99)} ${g.requests.average.toFixed(0).padStart(6)} | ${fmt(g.latency.p50 - d.latency.p50)} ${fmt(g.latency.p99 - d.latency.p99)} | ${d.non2xx + d.errors}/${g.non2xx + g.errors}`,
+      row(`latency p50, ${c} connection${c > 1 ? "s" : ""}`, g.latency.p50, "ms", d.latency.p50, label, `gateway adds ${(g.latency.p50 - d.latency.p50).toFixed(2)} ms`),
+      row(`latency p99, ${c} connection${c > 1 ? "s" : ""}`, g.latency.p99, "ms", d.latency.p99, label, `gateway adds ${(g.latency.p99 - d.latency.p99).toFixed(2)} ms`),
+      row(`requests/s, ${c} connection${c > 1 ? "s" : ""}`, g.requests.average, "req/s", d.requests.average, label, errors),
     );
+    runs.push({ connections: c, direct: { latency: d.latency, requests: d.requests, non2xx: d.non2xx, errors: d.errors }, gateway: { latency: g.latency, requests: g.requests, non2xx: g.non2xx, errors: g.errors } });
   }
-  console.log(`bench/gateway — ${seconds} s per run, database: ${process.env.BENCH_DATABASE_URL ? "PostgreSQL" : "pg-mem"}, POST /api/integrations/execute (chat) vs POST /v1/chat/completions on the wire server`);
-  console.log(rows.join("\n"));
+  bench.finish(
+    {
+      path: "POST /api/integrations/execute (chat; JWT auth, provider lookup, usage record) vs POST /v1/chat/completions on the wire server",
+      processes: "identity, the wire server and the gateway (its index.ts) each in a child process; autocannon in this one",
+      database: process.env.BENCH_DATABASE_URL ? "PostgreSQL" : "pg-mem",
+      secondsPerRun: seconds,
+      logLevel: "info (one line per request, as in production)",
+    },
+    rows,
+    runs,
+  );
 } finally {
   await Promise.all(
     children.map((child) => {

@@ -1,16 +1,19 @@
 // Messages per second through a 5-node graph (passthrough → map → filter → accumulator → sink):
 // a plain JavaScript loop doing the same work (the floor of what any engine costs), the engine with
 // map/filter as trusted host code, and the engine with sandboxed (QuickJS) expressions, in one run.
-// Run: npm run bench -w runtime -- [inputs] (or npx tsx runtime/bench/throughput.ts [inputs]).
+// Run: npm run bench -- runtime (BENCH_INPUTS, default 50 000).
 // Prints figures; asserts nothing. "Messages" are values received by nodes (5 per input before
 // the filter, fewer after it); "inputs" are values injected.
 import { randomUUID } from "node:crypto";
-import { createBuiltinRegistry } from "../src/components/builtins/index.js";
-import type { ComponentDefinition } from "../src/components/manifest.js";
-import { Execution } from "../src/executions/execution.js";
-import { validateGraph } from "../src/graphs/graph.validate.js";
+import { createBuiltinRegistry } from "../../runtime/src/components/builtins/index.js";
+import type { ComponentDefinition } from "../../runtime/src/components/manifest.js";
+import { Execution } from "../../runtime/src/executions/execution.js";
+import { validateGraph } from "../../runtime/src/graphs/graph.validate.js";
+import { row, start } from "../lib/report.js";
 
-const total = Number(process.argv[2] ?? 20_000);
+const bench = start("runtime");
+
+const total = Number(process.env.BENCH_INPUTS ?? 50_000);
 const registry = createBuiltinRegistry();
 
 // Host-code twins of map and filter, for the baseline only (graphs never get host code).
@@ -46,16 +49,23 @@ function graph(sandboxed: boolean) {
   };
 }
 
-function report(label: string, inputs: number, messages: number, seconds: number, extra: string): void {
+interface Measured {
+  inputsPerSecond: number;
+  messagesPerSecond: number;
+  detail: string;
+}
+
+function report(label: string, inputs: number, messages: number, seconds: number, extra: string): Measured {
   process.stdout.write(
     `${label.padEnd(10)} ${inputs} inputs in ${seconds.toFixed(3)} s = ${Math.round(inputs / seconds).toLocaleString("en-US")} inputs/s, ` +
       `${Math.round(messages / seconds).toLocaleString("en-US")} messages/s (${extra})\n`,
   );
+  return { inputsPerSecond: inputs / seconds, messagesPerSecond: messages / seconds, detail: extra };
 }
 
 // The same work without an engine: no queue, no port checks, no metrics, no yielding. Repeated
 // until it has run 250 ms, since one pass is too short to time.
-function plainLoop(inputs: number): void {
+function plainLoop(inputs: number): Measured {
   let rounds = 0;
   let messages = 0;
   let windows = 0;
@@ -66,7 +76,7 @@ function plainLoop(inputs: number): void {
     windows = result.windows;
     rounds++;
   } while (performance.now() - started < 250);
-  report("plain JS", inputs * rounds, messages, (performance.now() - started) / 1_000, `${rounds} passes of ${inputs}; ${windows} windows per pass`);
+  return report("plain JS", inputs * rounds, messages, (performance.now() - started) / 1_000, `${rounds} passes of ${inputs}; ${windows} windows per pass`);
 }
 
 function plainPass(inputs: number): { messages: number; windows: number } {
@@ -98,7 +108,7 @@ function plainPass(inputs: number): { messages: number; windows: number } {
   return { messages, windows: sink.length === windows ? windows : -1 };
 }
 
-async function measure(sandboxed: boolean): Promise<void> {
+async function measure(sandboxed: boolean): Promise<Measured> {
   const execution = new Execution({ id: randomUUID(), orgId: "bench", graph: validateGraph(graph(sandboxed), registry), options: { queueCapacity: 1_000, metricsIntervalMs: 0 } });
   await execution.start();
   const started = performance.now();
@@ -109,10 +119,24 @@ async function measure(sandboxed: boolean): Promise<void> {
   const metrics = execution.metrics();
   const latency = metrics.nodes.map((n) => `${n.node} ${n.latencyMs.avg.toFixed(4)}`).join(", ");
   const messages = metrics.nodes.reduce((sum, n) => sum + n.messagesIn, 0);
-  report(sandboxed ? "sandboxed" : "host code", total, messages, seconds, `${state}; ${metrics.outputs} windows; avg ms per node: ${latency}`);
+  return report(sandboxed ? "sandboxed" : "host code", total, messages, seconds, `${state}; ${metrics.outputs} windows; avg ms per node: ${latency}`);
 }
 
-process.stdout.write(`node ${process.version}, ${total} inputs per run\n`);
-plainLoop(total);
-await measure(false);
-await measure(true);
+process.stdout.write(`${total} inputs per run\n`);
+const plain = plainLoop(total);
+const host = await measure(false);
+const sandboxed = await measure(true);
+const label = "plain JS loop, same work";
+bench.finish(
+  {
+    graph: "passthrough → map → filter → accumulator (count 100) → sink; messages = values received by nodes",
+    inputsPerRun: total,
+    plainLoop: "the same work with no engine (no queue, port checks, metrics, yielding), repeated for 250 ms",
+  },
+  [
+    row("messages/s, engine, map/filter as host code", host.messagesPerSecond, "msg/s", plain.messagesPerSecond, label),
+    row("messages/s, engine, sandboxed expressions (QuickJS)", sandboxed.messagesPerSecond, "msg/s", plain.messagesPerSecond, label),
+    row("messages/s, sandboxed vs host code", sandboxed.messagesPerSecond, "msg/s", host.messagesPerSecond, "engine with host code", "the sandbox's own cost"),
+  ],
+  { plain, host, sandboxed },
+);

@@ -4,8 +4,8 @@
  * `message:new` to all 10 members) on pg-mem and on PostgreSQL, against a bare Socket.IO room
  * broadcast measured in the same run on the same machine.
  *
- *   npm run bench -w @symbia/messaging-service
- *   BENCH_MESSAGES=2000 BENCH_IN_FLIGHT=16 BENCH_DATABASE_URL=postgres://… npm run bench -w @symbia/messaging-service
+ *   npm run bench -- messaging
+ *   BENCH_MESSAGES=2000 BENCH_IN_FLIGHT=16 BENCH_DATABASE_URL=postgres://… npm run bench -- messaging
  *
  * A script: it prints its figures (no assertions).
  */
@@ -15,9 +15,12 @@ import { createTestDatabase } from "@symbia/db/testing";
 import { spawnIdentity } from "@symbia/id/testing";
 import { Server } from "socket.io";
 import { io as connectSocket, type Socket } from "socket.io-client";
-import * as schema from "../src/db/schema.js";
-import { migrationsDir } from "../src/deps.js";
-import { addUserToOrg, api, connect, registerOwner, startMessaging, type Member } from "../test/harness.js";
+import * as schema from "../../messaging/src/db/schema.js";
+import { migrationsDir } from "../../messaging/src/deps.js";
+import { addUserToOrg, api, connect, registerOwner, startMessaging, type Member } from "../../messaging/test/harness.js";
+import { row, start, type Row } from "../lib/report.js";
+
+const bench = start("messaging");
 
 const MEMBERS = 10;
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000);
@@ -44,7 +47,7 @@ function percentile(sorted: number[], p: number): number {
  * Sends MESSAGES through `send` with IN_FLIGHT outstanding, and measures when each of the
  * receivers gets each one (matched by a key in the payload).
  */
-async function measure(name: string, receivers: Socket[], event: string, keyOf: (payload: any) => string | undefined, send: (key: string) => Promise<unknown>): Promise<Result> {
+async function measure(name: string, receivers: Socket[], event: string, keyOf: (payload: any) => string | undefined, send: (key: string, n: number) => Promise<unknown>): Promise<Result> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   let deliveries = 0;
@@ -65,9 +68,10 @@ async function measure(name: string, receivers: Socket[], event: string, keyOf: 
   let next = 0;
   const worker = async () => {
     while (next < MESSAGES) {
-      const key = `${slug}-${next++}`;
+      const n = next++;
+      const key = `${slug}-${n}`;
       sentAt.set(key, performance.now());
-      await send(key);
+      await send(key, n);
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
@@ -100,8 +104,7 @@ async function bareSocketIo(): Promise<Result> {
       return s;
     }),
   );
-  const sender = clients[0]!;
-  const result = await measure("bare Socket.IO room", clients, "new", (p: { key?: string }) => p.key, (key) => sender.emitWithAck("send", { key, content: "benchmark message" }));
+  const result = await measure("bare Socket.IO room", clients, "new", (p: { key?: string }) => p.key, (key, n) => clients[n % clients.length]!.emitWithAck("send", { key, content: "benchmark message" }));
   for (const c of clients) c.disconnect();
   await new Promise<void>((r) => io.close(() => r()));
   return result;
@@ -113,9 +116,9 @@ async function messagingRun(label: string, identity: Awaited<ReturnType<typeof s
   try {
     const conv = (await api(messaging.url, "/api/conversations", { token: owner.token, json: { type: "group", participants: members.slice(1).map((m) => ({ principalId: m.id })) } })).body.id as string;
     const sockets = await Promise.all(members.map((m) => connect(messaging.url, m)));
-    const sender = sockets[0]!;
-    const result = await measure(`messaging (${label})`, sockets, "message:new", (m: { clientId?: string }) => m.clientId ?? undefined, async (key) => {
-      const ack = await sender.timeout(60_000).emitWithAck("message:send", { conversationId: conv, content: "benchmark message", clientId: key });
+    const result = await measure(`messaging (${label})`, sockets, "message:new", (m: { clientId?: string }) => m.clientId ?? undefined, async (key, n) => {
+      // Members take turns: messaging limits message:send to 100/s per socket.
+      const ack = await sockets[n % sockets.length]!.timeout(60_000).emitWithAck("message:send", { conversationId: conv, content: "benchmark message", clientId: key });
       if (!ack.ok) throw new Error(`send failed: ${JSON.stringify(ack.error)}`);
     });
     const last = (await api(messaging.url, `/api/conversations/${conv}`, { token: owner.token })).body.lastSequence;
@@ -139,9 +142,28 @@ try {
   results.push(await messagingRun("pg-mem", identity, owner, members, undefined));
   results.push(await bareSocketIo());
   results.push(await messagingRun("PostgreSQL", identity, owner, members, POSTGRES));
-  console.log(`\n${MEMBERS}-member conversation, ${MESSAGES} messages, ${IN_FLIGHT} sends in flight, one sender\n`);
-  console.table(results.map((r) => ({ run: r.name, "deliveries/s": r.deliveriesPerSecond, "p50 ms": r.p50ms, "p99 ms": r.p99ms, seconds: r.seconds, deliveries: r.deliveries })));
-  console.log(JSON.stringify({ bench: "messaging", members: MEMBERS, messages: MESSAGES, inFlight: IN_FLIGHT, results }));
+  const rows: Row[] = [];
+  for (const [k, store] of [[1, "pg-mem"], [3, "PostgreSQL"]] as const) {
+    const m = results[k]!;
+    const b = results[k - 1]!;
+    const label = "bare Socket.IO room, run just before";
+    rows.push(
+      row(`deliveries/s (${store})`, m.deliveriesPerSecond, "deliveries/s", b.deliveriesPerSecond, label, `${m.deliveries} deliveries in ${m.seconds} s`),
+      row(`send → receive p50 (${store})`, m.p50ms, "ms", b.p50ms, label),
+      row(`send → receive p99 (${store})`, m.p99ms, "ms", b.p99ms, label),
+    );
+  }
+  bench.finish(
+    {
+      conversation: `${MEMBERS} members, every one with a socket; members take turns sending (message:send is limited to 100/s per socket)`,
+      messages: MESSAGES,
+      inFlight: IN_FLIGHT,
+      path: "message:send → membership check, sequence (row lock) and insert in one transaction → message:new to the 10 sockets; latency from send to each member's receipt",
+      baseline: "one Socket.IO server, ten clients in a room, send → io.to(room).emit, acknowledged",
+    },
+    rows,
+    results,
+  );
 } finally {
   await identity.stop();
 }

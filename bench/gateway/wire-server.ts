@@ -1,6 +1,6 @@
 // A local OpenAI-format server for the gateway bench, in its own process: prints {"port": n}
 // on stdout once listening, stops on SIGTERM.
-import { startOpenAiWire } from "../test/wire/openai.js";
+import { startOpenAiWire } from "../../integrations/test/wire/openai.js";
 
 const wire = await startOpenAiWire({ text: "Hello from the bench server.", usage: { prompt: 12, completion: 6 } });
 console.log(JSON.stringify({ port: Number(new URL(wire.url).port) }));

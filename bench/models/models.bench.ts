@@ -1,20 +1,21 @@
 // bench/models: tokens/s of the models service (HTTP → slot → worker process → llama.cpp) against
 // node-llama-cpp called in-process, on the same GGUF (the looping test model, which generates until
-// max_tokens) with one thread. Run: npm run bench -w @symbia/models-service [-- tokens]. Prints
+// max_tokens) with one thread. Run: npm run bench -- models (BENCH_TOKENS, default 512). Prints
 // figures; asserts nothing.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnIdentity } from "@symbia/id/testing";
 import { getLlama, LlamaChatSession } from "node-llama-cpp";
-import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import { buildDeps } from "../src/deps.js";
-import { writeTestModel } from "../src/test-model/test-model.js";
+import { median, row, start } from "../lib/report.js";
+import { createApp } from "../../models/src/app.js";
+import { loadConfig } from "../../models/src/config.js";
+import { buildDeps } from "../../models/src/deps.js";
+import { writeTestModel } from "../../models/src/test-model/test-model.js";
 
-const maxTokens = Number(process.argv[2] ?? 512);
+const bench = start("models");
+const maxTokens = Number(process.env.BENCH_TOKENS ?? 512);
 const runs = 3;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const dir = await mkdtemp(join(tmpdir(), "models-bench-"));
 const modelPath = join(dir, "symbia-tiny-test-loop.gguf");
@@ -88,8 +89,19 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 
-const fmt = (n: number) => n.toFixed(0).padStart(7);
-console.log(`bench/models — ${maxTokens} tokens per generation, median of ${runs}, 1 thread, ${modelPath.split("/").pop()}`);
-console.log(`node-llama-cpp in-process         ${fmt(median(inProcess))} tokens/s`);
-console.log(`models service over HTTP (whole)  ${fmt(median(viaService))} tokens/s  (${((median(viaService) / median(inProcess)) * 100).toFixed(0)} % of in-process)`);
-if (inWorker.length) console.log(`  as measured inside its worker    ${fmt(median(inWorker))} tokens/s`);
+const label = "node-llama-cpp in-process, same GGUF";
+bench.finish(
+  {
+    model: `${modelPath.split("/").pop()} (the looping test model: generates until max_tokens)`,
+    tokensPerGeneration: maxTokens,
+    runs: `median of ${runs} after one warm-up, 1 thread`,
+    path: "POST /v1/chat/completions → slot → worker process → llama.cpp, against the same generation in this process",
+  },
+  [
+    row("tokens/s through the service over HTTP (whole request)", median(viaService), "tokens/s", median(inProcess), label),
+    inWorker.length
+      ? row("tokens/s as measured inside the service's worker", median(inWorker), "tokens/s", median(inProcess), label, "models_tokens_per_second metric")
+      : row("tokens/s as measured inside the service's worker", null, "tokens/s", median(inProcess), label, "not measured: the metric was absent"),
+  ],
+  { inProcess, viaService, inWorker },
+);

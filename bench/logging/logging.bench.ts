@@ -2,7 +2,7 @@
 // and through its ingest service function, against the bound of a plain parameterized multi-row
 // INSERT of the same rows with `pg`, all in one run on a fresh schema.
 //
-//   npm run bench -w @symbia/logging-service            (BENCH_EVENTS=20000 BENCH_BATCH=500)
+//   npm run bench -- logging            (BENCH_EVENTS=20000 BENCH_BATCH=500)
 //   BENCH_DATABASE_URL=postgres://… to use another server (default: the local test database)
 import { randomUUID } from "node:crypto";
 import { createTestDatabase } from "@symbia/db/testing";
@@ -10,18 +10,20 @@ import { createLogger } from "@symbia/http";
 import { LEVEL_NUMBERS, LOG_LEVELS } from "@symbia/logging-client";
 import type { Principal } from "@symbia/sys";
 import pg from "pg";
-import { createApp } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import * as schema from "../src/db/schema.js";
-import { buildDeps, migrationsDir } from "../src/deps.js";
-import { ingest } from "../src/ingest/ingest.service.js";
+import { row, start } from "../lib/report.js";
+import { createApp } from "../../logging/src/app.js";
+import { loadConfig } from "../../logging/src/config.js";
+import * as schema from "../../logging/src/db/schema.js";
+import { buildDeps, migrationsDir } from "../../logging/src/deps.js";
+import { ingest } from "../../logging/src/ingest/ingest.service.js";
 
+const bench = start("logging");
 const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const ORG = "00000000-0000-4000-8000-000000000001";
 
-const bench: Principal = { id: "service:bench", type: "service", entityId: "ent_bench", orgs: [], entitlements: ["cap:logging.write"], credential: { kind: "token" } };
+const benchPrincipal: Principal = { id: "service:bench", type: "service", entityId: "ent_bench", orgs: [], entitlements: ["cap:logging.write"], credential: { kind: "token" } };
 
 function events(tag: string) {
   const start = Date.now() - EVENTS;
@@ -55,7 +57,7 @@ const config = loadConfig({
   BODY_LIMIT_BYTES: String(64 * 1024 * 1024),
   SHUTDOWN_DELAY_MS: "0",
 });
-const deps = await buildDeps(config, { database, logger: createLogger({ service: "logging", level: "silent" }), authenticate: async () => bench });
+const deps = await buildDeps(config, { database, logger: createLogger({ service: "logging", level: "silent" }), authenticate: async () => benchPrincipal });
 const server = createApp(deps);
 await server.listen(0, "127.0.0.1");
 const client = new pg.Client({ connectionString: url, options: `-c search_path="${database.schemaName}"` });
@@ -64,7 +66,7 @@ await client.connect();
 const results = [];
 try {
   // Warm-up: JIT, connection pool, plans.
-  await ingest(deps, bench, ORG, { logs: events("warm").slice(0, 2_000) });
+  await ingest(deps, benchPrincipal, ORG, { logs: events("warm").slice(0, 2_000) });
 
   const columns = ["org_id", "service", "env", "data_class", "id", "ts", "level", "level_num", "message", "fields", "trace_id", "span_id", "run_id", "ingested_by"];
   const plainInsert = (label: string) => {
@@ -74,7 +76,7 @@ try {
         const rows = plain.slice(i, i + BATCH);
         const values: unknown[] = [];
         const tuples = rows.map((e, r) => {
-          values.push(ORG, e.service, e.env, e.dataClass, e.id, e.timestamp, e.level, LEVEL_NUMBERS[e.level], e.message, JSON.stringify(e.fields), e.traceId, null, null, bench.id);
+          values.push(ORG, e.service, e.env, e.dataClass, e.id, e.timestamp, e.level, LEVEL_NUMBERS[e.level], e.message, JSON.stringify(e.fields), e.traceId, null, null, benchPrincipal.id);
           return `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(",")})`;
         });
         await client.query(`INSERT INTO logs (${columns.join(",")}) VALUES ${tuples.join(",")} ON CONFLICT DO NOTHING`, values);
@@ -87,7 +89,7 @@ try {
   const direct = events("direct");
   results.push(
     await timed(`ingest() service function (${BATCH}/batch)`, async () => {
-      for (let i = 0; i < direct.length; i += BATCH) await ingest(deps, bench, ORG, { logs: direct.slice(i, i + BATCH) });
+      for (let i = 0; i < direct.length; i += BATCH) await ingest(deps, benchPrincipal, ORG, { logs: direct.slice(i, i + BATCH) });
     }),
   );
 
@@ -123,8 +125,22 @@ try {
   const count = await client.query<{ n: string }>("SELECT count(*) AS n FROM logs");
   // The bound is the mean of its two runs (first and last), so table growth does not favour either side.
   const bound = (results[0]!.perSecond + results.at(-1)!.perSecond) / 2;
-  process.stdout.write(`\nlogging ingest into PostgreSQL — ${EVENTS} log events per path, ${count.rows[0]!.n} rows stored in total\n`);
-  for (const r of results) process.stdout.write(`  ${r.name.padEnd(78)} ${Math.round(r.perSecond).toString().padStart(7)} events/s  (${r.seconds.toFixed(2)} s, ${((r.perSecond / bound) * 100).toFixed(0)} % of the bound's mean)\n`);
+  const label = "plain multi-row INSERT, mean of first and last run";
+  bench.finish(
+    {
+      store: "PostgreSQL (a fresh schema)",
+      eventsPerPath: EVENTS,
+      batch: BATCH,
+      rowsStored: Number(count.rows[0]!.n),
+      bound: `plain parameterized INSERT of ${BATCH} rows per statement with pg, run first and again last (the table grows during the run)`,
+    },
+    [
+      row(`ingest() service function, ${BATCH}/batch`, results[1]!.perSecond, "events/s", bound, label),
+      row(`POST /api/logs, ${BATCH}/request, one at a time`, results[2]!.perSecond, "events/s", bound, label, "validation, auth, JSON over HTTP"),
+      row(`POST /api/logs, ${BATCH}/request, 4 in flight`, results[3]!.perSecond, "events/s", bound, label),
+    ],
+    results,
+  );
 } finally {
   await client.end();
   await server.shutdown("bench end");

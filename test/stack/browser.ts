@@ -1,0 +1,71 @@
+/// <reference lib="dom" />
+// The website driven by a real browser: Playwright (playwright-core) with Debian's Chromium.
+import { chromium } from "playwright-core";
+
+/** Debian's Chromium (`apt-get install -y chromium`); Playwright's own browsers are never downloaded. */
+export const CHROMIUM = "/usr/bin/chromium";
+
+/** Flags for this machine's closed network (ENVIRONMENT-NOTES, "Browser tests"). */
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"];
+
+/** What the browser saw in one chat turn. */
+export interface BrowserChatResult {
+  /** A partial reply was on screen while it was still streaming. */
+  partialBeforeComplete: boolean;
+  /** The completed first reply's text. */
+  finalText: string;
+  /** The label of the second reply after Stop was pressed (`… — stopped`). */
+  stoppedLabel: string;
+}
+
+/**
+ * Opens the website, signs in, starts a conversation with the org's assistants, sends a message,
+ * watches tokens arrive, then sends a second message and presses Stop while it streams.
+ * Saves a screenshot to `screenshot`.
+ *
+ * @throws Error from Playwright when an expected element does not appear in time.
+ */
+export async function browserChat(options: { websiteUrl: string; email: string; password: string; screenshot: string }): Promise<BrowserChatResult> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${options.websiteUrl}/#/login`);
+    await page.getByLabel("Email").fill(options.email);
+    await page.getByLabel("Password").fill(options.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/#\/chat$/);
+    await page.getByRole("button", { name: "New conversation" }).click();
+    const input = page.getByLabel("message");
+    await input.waitFor({ state: "visible" });
+    await page.waitForFunction(() => !(document.querySelector('input[aria-label="message"]') as HTMLInputElement | null)?.disabled);
+
+    // Record every text the reply had while it was marked as streaming.
+    await page.evaluate(() => {
+      const w = window as unknown as { __partials: string[] };
+      w.__partials = [];
+      new MutationObserver(() => {
+        for (const el of document.querySelectorAll('[data-testid="reply"].streaming')) w.__partials.push(el.textContent ?? "");
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await input.fill("Hello from the browser");
+    await page.getByRole("button", { name: "Send" }).click();
+    const firstReply = page.locator('[data-testid="reply"]:not(.streaming)').first();
+    await firstReply.waitFor({ timeout: 60_000 });
+    const replyText = (await firstReply.evaluate((el) => [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join(""))).trim();
+    const partials = await page.evaluate(() => (window as unknown as { __partials: string[] }).__partials);
+    const partialBeforeComplete = partials.some((p) => p.length > 0 && !p.includes(replyText));
+
+    // A second reply, stopped while it streams.
+    await input.fill("And once more, please");
+    await page.getByRole("button", { name: "Send" }).click();
+    await page.locator('[data-testid="reply"].streaming').waitFor({ timeout: 60_000 });
+    await page.getByRole("button", { name: "Stop" }).click();
+    const stopped = page.locator('[data-testid="reply"] .who', { hasText: "stopped" }).first();
+    await stopped.waitFor({ timeout: 30_000 });
+    const stoppedLabel = (await stopped.textContent()) ?? "";
+    await page.screenshot({ path: options.screenshot, fullPage: true });
+    return { partialBeforeComplete, finalText: replyText, stoppedLabel };
+  } finally {
+    await browser.close();
+  }
+}
