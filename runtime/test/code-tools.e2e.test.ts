@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,10 +7,7 @@ import { client, eventually, startIdentity, startRuntime, type IdentityProcess, 
 
 // Runtime's code-tool components against a real assistants service (a child process): the graph's
 // nodes write and read files in an isolated workspace through assistants' code-tools REST API.
-// Until the assistants service (its src/index.ts) is on this branch, there is nothing to spawn.
-const assistantsBuilt = existsSync(new URL("../../assistants/src/index.ts", import.meta.url));
-
-describe.skipIf(!assistantsBuilt)("code-tool components with a real assistants service", () => {
+describe("code-tool components with a real assistants service", () => {
   let identity: IdentityProcess & { superAdmin: TestUser };
   let assistants: ServiceProcess;
   let runtime: TestRuntime;
