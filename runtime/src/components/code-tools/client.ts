@@ -1,11 +1,13 @@
+import { TOOL_NAMES, ToolInvocationResultSchema, WorkspaceView, type InvokeToolBody, type ToolName } from "@symbia/assistants-service/api";
 import type { TokenSource } from "@symbia/id";
 import { outgoingTraceHeaders } from "@symbia/http";
 import { AppError, type ErrorCode } from "@symbia/sys";
+import type { z } from "zod";
 
-/** The code tools of the assistants service, as `POST /api/workspaces/:id/tools` names them. */
-export const CODE_TOOL_NAMES = ["file.read", "file.write", "file.list", "file.search", "bash"] as const;
+/** The code tools of the assistants service, as `POST /api/workspaces/:id/tools` names them (its wire schema). */
+export const CODE_TOOL_NAMES = TOOL_NAMES;
 /** One of {@link CODE_TOOL_NAMES}. */
-export type CodeToolName = (typeof CODE_TOOL_NAMES)[number];
+export type CodeToolName = ToolName;
 
 /** How runtime reaches the assistants service's code tools. */
 export interface CodeToolsAccess {
@@ -18,10 +20,13 @@ export interface CodeToolsAccess {
 }
 
 /** What `POST /api/workspaces/:id/tools` answers: the tool's output and its audit record. */
-export interface ToolInvocation {
-  tool: CodeToolName;
-  output: unknown;
-  audit: { id: string; outcome: string; durationMs: number; [key: string]: unknown };
+export type ToolInvocation = z.infer<typeof ToolInvocationResultSchema>;
+
+/** An answer checked against assistants' wire schema: `bad_gateway` when it does not have the documented shape. */
+function parsed<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new AppError("bad_gateway", `assistants answered ${what} that does not match its schema`);
+  return result.data;
 }
 
 /**
@@ -34,10 +39,8 @@ export class CodeToolsClient {
   constructor(private readonly access: CodeToolsAccess) {}
 
   /** Creates a workspace in `orgId`; `runId` (the execution) and `label` go to the audit. */
-  async createWorkspace(orgId: string, body: { label?: string; runId?: string }, signal?: AbortSignal): Promise<{ id: string }> {
-    const created = (await this.call("POST", "/api/workspaces", orgId, body, signal)) as { id?: unknown };
-    if (typeof created?.id !== "string") throw new AppError("bad_gateway", "assistants answered a workspace without an id");
-    return { id: created.id };
+  async createWorkspace(orgId: string, body: { label?: string; runId?: string }, signal?: AbortSignal): Promise<WorkspaceView> {
+    return parsed(WorkspaceView, await this.call("POST", "/api/workspaces", orgId, body, signal), "a workspace");
   }
 
   /** Removes a workspace and its files (a 404 counts as done). */
@@ -51,9 +54,8 @@ export class CodeToolsClient {
 
   /** Runs one tool in a workspace; `runId` ties the audit record to the execution. */
   async invoke(orgId: string, workspaceId: string, tool: CodeToolName, args: unknown, runId: string, signal?: AbortSignal): Promise<ToolInvocation> {
-    const result = (await this.call("POST", `/api/workspaces/${encodeURIComponent(workspaceId)}/tools`, orgId, { tool, args, context: { runId } }, signal)) as ToolInvocation | null;
-    if (!result || typeof result !== "object" || !("output" in result)) throw new AppError("bad_gateway", "assistants answered a tool call without an output");
-    return result;
+    const body = { tool, args: args as Record<string, unknown>, context: { runId } } satisfies InvokeToolBody;
+    return parsed(ToolInvocationResultSchema, await this.call("POST", `/api/workspaces/${encodeURIComponent(workspaceId)}/tools`, orgId, body, signal), "a tool result");
   }
 
   private async call(method: string, path: string, orgId: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {

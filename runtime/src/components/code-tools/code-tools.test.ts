@@ -57,6 +57,14 @@ describe("code-tool components: manifests and config validation", () => {
   });
 });
 
+describe("fixed args are checked against assistants' own schema (@symbia/assistants-service/api)", () => {
+  it("refuses a bad value in args without placeholders, and leaves templated args to run time", () => {
+    expect(issuesOf("code-file", { tool: "file.read", args: { path: "a.txt", encoding: "latin1" } }).map((i) => i.path)).toEqual(["nodes.0.config.args.encoding"]);
+    expect(issuesOf("code-file", { tool: "file.list", args: { maxEntries: 0 } }).map((i) => i.path)).toEqual(["nodes.0.config.args.maxEntries"]);
+    expect(issuesOf("code-file", { tool: "file.read", args: { path: "{{value}}", encoding: "latin1" } })).toEqual([]);
+  });
+});
+
 describe("args templates", () => {
   it("fills {{value}} and {{value.path}}: whole placeholders keep the type, embedded ones are text", () => {
     const value = { name: "report", n: 3, tags: ["a"], nested: { deep: true } };

@@ -1,6 +1,7 @@
+import { ToolCall } from "@symbia/assistants-service/api";
 import type { ComponentDefinition, ComponentManifest } from "../manifest.js";
 import { CodeToolsClient, ExecutionWorkspaces, type CodeToolName, type CodeToolsAccess } from "./client.js";
-import { fillTemplate } from "./template.js";
+import { fillTemplate, hasPlaceholder } from "./template.js";
 
 type ArgType = "string" | "boolean" | "integer";
 /** Each tool's arguments (the assistants service's wire schema), and which are required. */
@@ -46,6 +47,10 @@ function checkArgs(tool: CodeToolName, args: unknown): Array<[string, string]> {
   const issues: Array<[string, string]> = [];
   for (const name of spec.required) if (!present.includes(name)) issues.push([`args.${name}`, `${tool} needs "${name}"`]);
   for (const name of present) if (!(name in spec.fields)) issues.push([`args.${name}`, `${tool} takes no "${name}"; it takes ${Object.keys(spec.fields).join(", ")}`]);
+  if (issues.length > 0 || hasPlaceholder(args)) return issues;
+  // Fixed args are checked now against assistants' own schema, not at the first value.
+  const call = ToolCall.safeParse({ tool, args });
+  if (!call.success) for (const issue of call.error.issues) issues.push([issue.path.map(String).join("."), issue.message]);
   return issues;
 }
 
