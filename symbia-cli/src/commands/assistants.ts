@@ -123,7 +123,7 @@ export function assistantsCommands(program: Command, globals: () => GlobalOption
       if (opts.status) query.set("status", opts.status);
       if (opts.conversation) query.set("conversationId", opts.conversation);
       const res = await (await Api.open(options)).request("assistants", "GET", `/api/runs?${query}`);
-      printRows(options, res.items, [["id", (r: any) => r.id], ["assistant", (r: any) => r.assistantKey], ["status", (r: any) => r.status], ["trigger", (r: any) => r.trigger], ["conversation", (r: any) => r.conversationId ?? ""], ["created", (r: any) => r.createdAt]]);
+      printRows(options, res.items, [["id", (r: any) => r.id], ["assistant", (r: any) => r.assistant ?? r.assistantKey], ["status", (r: any) => r.status], ["trigger", (r: any) => r.trigger], ["conversation", (r: any) => r.conversationId ?? ""], ["created", (r: any) => r.createdAt]]);
     });
   assistants.command("run <id>").description("one run and its steps").action(async (id: string) => {
     const options = globals();
@@ -142,7 +142,7 @@ export function assistantsCommands(program: Command, globals: () => GlobalOption
       const options = globals();
       const rules = ruleSetOf(await readJson(rulesFile));
       const event = await readJson(opts.event);
-      const result = (await (await Api.open(options)).request("assistants", "POST", "/api/rules/test", { rules, event })) as RuleTestResult;
+      const result = (await (await Api.open(options)).request("assistants", "POST", "/api/rules/test", { ruleSet: rules, event })) as RuleTestResult;
       if (options.output !== "table") return printObject(options, result as unknown as Record<string, unknown>);
       process.stdout.write(`${renderRuleTest(result)}\n`);
     });
