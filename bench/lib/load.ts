@@ -25,22 +25,32 @@ export interface LoadResult {
 
 /**
  * Runs autocannon against `target` with `connections` for `seconds` (or `amount` requests) and
- * returns requests/s and the percentiles of every 2xx response time.
+ * returns requests/s and the percentiles of every 2xx response time (also pushed to `sink`, to
+ * pool several runs).
  */
-export async function load(target: Target, connections: number, options: { seconds?: number; amount?: number }): Promise<LoadResult> {
+export async function load(target: Target, connections: number, options: { seconds?: number; amount?: number; sink?: number[] }): Promise<LoadResult> {
   const times: number[] = [];
-  const instance = autocannon({
-    url: target.url,
-    method: target.method ?? "POST",
-    ...(target.headers ? { headers: target.headers } : {}),
-    ...(target.body !== undefined ? { body: target.body } : {}),
-    connections,
-    ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? 5 }),
+  let instance!: autocannon.Instance;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: target.url,
+        method: target.method ?? "POST",
+        ...(target.headers ? { headers: target.headers } : {}),
+        ...(target.body !== undefined ? { body: target.body } : {}),
+        connections,
+        ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? 5 }),
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
   });
   instance.on("response", (_client: unknown, status: number, _bytes: number, responseTime: number) => {
-    if (status >= 200 && status < 300) times.push(responseTime);
+    if (status >= 200 && status < 300) {
+      times.push(responseTime);
+      options.sink?.push(responseTime);
+    }
   });
-  const result = await instance;
+  const result = await done;
   return {
     connections,
     seconds: result.duration,
