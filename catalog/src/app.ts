@@ -22,6 +22,8 @@ export function createApp(deps: CatalogDeps): SymbiaServer {
     logger: deps.logger,
     authenticate: deps.verifier.authenticate,
     ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
+    // The relay node starts after listen, leaves first at shutdown, and shows in /health/ready.
+    ...(deps.relay ? { relay: deps.relay } : {}),
     readiness: {
       identity: async () => {
         const res = await fetch(new URL("/.well-known/jwks.json", identityUrl), { signal: AbortSignal.timeout(1_500) });

@@ -33,6 +33,8 @@ export const CatalogConfigSchema = z.object({
   bootstrapFile: z.string().min(1).nullable().default(DEFAULT_BOOTSTRAP_FILE),
   /** CATALOG_PLATFORM_ORG_ID: org that owns the bootstrap resources (keys fall back to it). */
   platformOrgId: z.string().min(1).max(100).default("platform"),
+  /** CATALOG_RELAY: join the network relay as `service:catalog` and emit `catalog.resource.*` events (default true; needs CATALOG_SERVICE_SECRET). */
+  relayEnabled: z.stringbool().default(true),
 });
 
 export type CatalogConfig = BaseConfig & z.infer<typeof CatalogConfigSchema> & {
@@ -57,6 +59,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     artifactContentTypes: csv.parse(env.CATALOG_ARTIFACT_CONTENT_TYPES),
     bootstrapFile: bootstrap === "off" ? null : bootstrap || undefined,
     platformOrgId: env.CATALOG_PLATFORM_ORG_ID || undefined,
+    relayEnabled: env.CATALOG_RELAY || undefined,
   });
   // Without its secret catalog cannot follow revocations or check API keys: fine on a laptop, not in production.
   if (base.env === "production" && !own.serviceSecret) throw new Error("CATALOG_SERVICE_SECRET is required in production");

@@ -1,13 +1,14 @@
 import { fileURLToPath } from "node:url";
-import { RESOURCE_BODY_SCHEMAS, type BodySchemaMap } from "@symbia/catalog-client";
+import { CATALOG_RESOURCE_EVENTS, RESOURCE_BODY_SCHEMAS, type BodySchemaMap } from "@symbia/catalog-client";
 import { createDatabase, type Database } from "@symbia/db";
 import { createLogger, type Logger } from "@symbia/http";
 import { createVerifier, loginAsService, type Verifier } from "@symbia/id";
 import { createServiceTelemetry, telemetryDestination, type LoggingClient } from "@symbia/logging-client";
+import { connectRelay, type RelayClient } from "@symbia/relay";
 import { BlobStore } from "./artifacts/storage.js";
 import type { CatalogConfig } from "./config.js";
 import * as schema from "./db/schema.js";
-import { loggedCatalogEvents, type CatalogEvents } from "./events/events.js";
+import { loggedCatalogEvents, relayCatalogEvents, type CatalogEvents } from "./events/events.js";
 
 export type CatalogSchema = typeof schema;
 
@@ -20,8 +21,10 @@ export interface CatalogDeps {
   verifier: Verifier;
   /** Artifact bytes on disk, by digest. */
   blobs: BlobStore;
-  /** Where publish notifications go (the relay, once it exists; the log meanwhile). */
+  /** Where publish, deprecate and yank notifications go (the relay, else the log). */
   events: CatalogEvents;
+  /** Catalog's network node `service:catalog` (absent when CATALOG_RELAY=false, without a service secret, or with `events` overridden). */
+  relay?: RelayClient;
   /** Body schema of each resource type (replaceable: see `extendBodySchemas`). */
   bodySchemas: BodySchemaMap;
   /** Ships request spans and warn+ log lines to logging (absent when disabled or without a secret). */
@@ -49,5 +52,22 @@ export async function buildDeps(config: CatalogConfig, overrides: Partial<Pick<C
   });
   const blobs = new BlobStore(config.artifactsDir);
   await blobs.init();
-  return { config, database, logger, verifier, blobs, events: overrides.events ?? loggedCatalogEvents(logger), bodySchemas: overrides.bodySchemas ?? RESOURCE_BODY_SCHEMAS, ...(telemetry ? { telemetry } : {}) };
+  // The node starts after listen and leaves first at shutdown (createServer's `relay` option);
+  // events emitted meanwhile wait in its outbox.
+  const relay =
+    !overrides.events && config.relayEnabled && session
+      ? connectRelay({
+          networkUrl: config.serviceUrls.network,
+          nodeId: "service:catalog",
+          type: "service",
+          name: "catalog",
+          credentials: session,
+          capabilities: [...CATALOG_RESOURCE_EVENTS],
+          logger,
+          autoStart: false,
+        })
+      : undefined;
+  if (!relay && !overrides.events) logger.warn({ relayEnabled: config.relayEnabled }, "not joining the network relay: catalog events are only logged");
+  const events = overrides.events ?? (relay ? relayCatalogEvents(relay, logger) : loggedCatalogEvents(logger));
+  return { config, database, logger, verifier, blobs, events, ...(relay ? { relay } : {}), bodySchemas: overrides.bodySchemas ?? RESOURCE_BODY_SCHEMAS, ...(telemetry ? { telemetry } : {}) };
 }

@@ -49,11 +49,12 @@ export function catalogEnv(identity: IdentityProcess, overrides: Record<string, 
 
 /**
  * Starts catalog in-process (`createApp(deps)`, port 0). Pass `database` and `artifactsDir` to
- * restart on the same state; `keepState` leaves both behind at close.
+ * restart on the same state; `keepState` leaves both behind at close. Events are recorded in
+ * `events` unless `realEvents` keeps catalog's own (relay or log).
  */
 export async function startCatalog(
   identity: IdentityProcess,
-  options: { env?: Record<string, string>; database?: TestDatabase<typeof schema>; artifactsDir?: string; keepState?: boolean; bodySchemas?: BodySchemaMap } = {},
+  options: { env?: Record<string, string>; database?: TestDatabase<typeof schema>; artifactsDir?: string; keepState?: boolean; bodySchemas?: BodySchemaMap; realEvents?: boolean } = {},
 ): Promise<TestCatalog> {
   const artifactsDir = options.artifactsDir ?? (await mkdtemp(join(tmpdir(), "catalog-artifacts-")));
   const config = loadConfig(catalogEnv(identity, { CATALOG_ARTIFACTS_DIR: artifactsDir, ...options.env }));
@@ -66,7 +67,8 @@ export async function startCatalog(
   const deps = await buildDeps(config, {
     database: served,
     logger: createLogger({ service: "catalog", level: config.logLevel }),
-    events: recorder,
+    // realEvents: catalog's own events (the relay node when CATALOG_RELAY is on); `events` stays empty.
+    ...(options.realEvents ? {} : { events: recorder }),
     ...(options.bodySchemas ? { bodySchemas: options.bodySchemas } : {}),
   });
   const server = createApp(deps);

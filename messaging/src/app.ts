@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { createServer, errorResponse, resolveOrg, type SymbiaServer } from "@symbia/http";
+import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { actorFromSocket } from "./actor.js";
@@ -38,6 +39,7 @@ export function createApp(deps: MessagingDeps): SymbiaServer {
     db: deps.database,
     logger: deps.logger,
     authenticate: deps.verifier.authenticate,
+    ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
     // The relay node starts after listen, leaves first at shutdown, and shows in /health/ready.
     ...(deps.relay ? { relay: deps.relay.client } : {}),
     routers: [conversationsRouter(deps), messagesRouter(deps), controlRouter(deps), streamsRouter(deps), presenceRouter(deps), websiteRouter(deps), inboundRouter(deps)],
@@ -78,8 +80,9 @@ export function createApp(deps: MessagingDeps): SymbiaServer {
       ack([]);
     });
   });
-  deps.bus.onInbound((event) => handleAssistantEvent(deps, event));
+  deps.bus.onInbound((event, meta) => handleAssistantEvent(deps, event, { via: "relay", ...(meta ? { source: meta.source } : {}) }));
 
+  if (deps.telemetry) attachTelemetry(server, deps.telemetry);
   server.onShutdown("streams", () => cancelAllStreams(deps, "shutdown"));
   // createServer's final io.close() drops packets still buffered; closing this instance's sockets
   // here lets each flush first (what the cancelled replies just broadcast included).

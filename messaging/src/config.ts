@@ -1,4 +1,5 @@
 import { loadBaseConfig, type BaseConfig } from "@symbia/http";
+import { telemetryConfigFromEnv, type TelemetryConfig } from "@symbia/logging-client";
 import { z } from "zod";
 
 const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
@@ -62,7 +63,11 @@ export const MessagingConfigSchema = z
   });
 
 /** Messaging's whole configuration. */
-export type MessagingConfig = BaseConfig & z.infer<typeof MessagingConfigSchema>;
+export type MessagingConfig = BaseConfig &
+  z.infer<typeof MessagingConfigSchema> & {
+    /** TELEMETRY_*, LOGGING_SERVICE_URL: request and relay-hop spans and warn+ log lines shipped to logging. */
+    telemetry: TelemetryConfig;
+  };
 
 /**
  * Reads messaging's configuration from the environment: the only place messaging reads
@@ -98,5 +103,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       replyTimeoutMs: env.MESSAGING_WEBSITE_REPLY_TIMEOUT_MS || undefined,
     },
   });
-  return { ...base, ...own };
+  return { ...base, ...own, telemetry: telemetryConfigFromEnv(env) };
 }

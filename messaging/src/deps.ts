@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { createDatabase, type Database } from "@symbia/db";
 import { createLogger, type Logger } from "@symbia/http";
 import { createVerifier, loginAsService, type LoginSession, type Verifier } from "@symbia/id";
+import { createServiceTelemetry, telemetryDestination, type LoggingClient } from "@symbia/logging-client";
 import { failoverBus, type AssistantBus } from "./bus/assistant-bus.js";
 import { relayBus, type RelayBus } from "./bus/relay-bus.js";
 import { webhookBus } from "./bus/webhook-bus.js";
@@ -30,16 +31,22 @@ export interface MessagingDeps {
   bus: AssistantBus;
   /** The relay transport of the bus (absent when disabled or without a service secret). */
   relay?: RelayBus;
+  /** Ships request and relay-hop spans and warn+ log lines to logging (absent when disabled or without a service secret). */
+  telemetry?: LoggingClient;
 }
 
 export const migrationsDir = fileURLToPath(new URL("./db/migrations", import.meta.url));
 
 /** Opens the database and builds the verifier, directory, realtime hub and assistant bus (relay, then webhook). */
 export async function buildDeps(config: MessagingConfig, overrides: Partial<Pick<MessagingDeps, "database" | "logger" | "bus" | "directory">> = {}): Promise<MessagingDeps> {
-  const logger = overrides.logger ?? createLogger({ service: "messaging", level: config.logLevel });
-  const database = overrides.database ?? (await createDatabase({ service: "messaging", schema, migrationsDir, config: config.database, logger }));
   const identityUrl = config.serviceUrls.identity;
   const serviceLogin = config.serviceSecret ? loginAsService({ identityUrl, serviceId: "messaging", secret: config.serviceSecret }) : undefined;
+  // Dropped telemetry batches are reported on a logger that is not itself shipped.
+  const telemetry = createServiceTelemetry({ service: "messaging", env: config.env, config: config.telemetry, auth: serviceLogin, report: createLogger({ service: "messaging", level: config.logLevel }) });
+  const logger =
+    overrides.logger ??
+    createLogger({ service: "messaging", level: config.logLevel, ...(telemetry ? { destination: telemetryDestination(telemetry, { minLevel: config.telemetry.logLevel }) } : {}) });
+  const database = overrides.database ?? (await createDatabase({ service: "messaging", schema, migrationsDir, config: config.database, logger }));
   if (!serviceLogin) logger.warn("MESSAGING_SERVICE_SECRET is not set: API keys cannot be checked and revocations are not followed");
   const verifier = createVerifier({
     identityUrl,
@@ -77,5 +84,6 @@ export async function buildDeps(config: MessagingConfig, overrides: Partial<Pick
     typing: new TypingTracker(config.typingTtlMs),
     bus,
     ...(relay ? { relay } : {}),
+    ...(telemetry ? { telemetry } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { createServer, type SymbiaServer } from "@symbia/http";
+import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import { contractsRouter } from "./contracts/contracts.routes.js";
 import type { NetworkDeps } from "./deps.js";
 import { eventsRouter } from "./events/events.routes.js";
@@ -25,6 +26,7 @@ export function createApp(deps: NetworkDeps): SymbiaServer {
     db: deps.database,
     logger: deps.logger,
     authenticate: deps.verifier.authenticate,
+    ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
     routers: [contractsRouter(deps), policiesRouter(deps), sdnRouter(deps), eventsRouter(deps), nodesRouter(deps), platformRouter(deps)],
     sockets: { events: networkSocketEvents(deps), auth: "required", onConnection: onNetworkConnection(deps) },
     readiness: {
@@ -49,6 +51,7 @@ export function createApp(deps: NetworkDeps): SymbiaServer {
   const refreshTimer = setInterval(() => void deps.tables.refresh().catch((error: Error) => deps.logger.error({ err: error }, "routing tables refresh failed")), deps.config.tablesRefreshMs);
   refreshTimer.unref();
 
+  if (deps.telemetry) attachTelemetry(server, deps.telemetry);
   server.onShutdown("network timers and history", async () => {
     clearInterval(sweepTimer);
     clearInterval(refreshTimer);

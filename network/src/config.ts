@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { loadBaseConfig, type BaseConfig } from "@symbia/http";
+import { telemetryConfigFromEnv, type TelemetryConfig } from "@symbia/logging-client";
 import { MIN_NETWORK_SECRET_BYTES } from "@symbia/relay";
 import { z } from "zod";
 
@@ -54,7 +55,11 @@ export const NetworkConfigSchema = z
     }
   });
 
-export type NetworkConfig = BaseConfig & z.infer<typeof NetworkConfigSchema>;
+export type NetworkConfig = BaseConfig &
+  z.infer<typeof NetworkConfigSchema> & {
+    /** TELEMETRY_*, LOGGING_SERVICE_URL: request and relay-hop spans and warn+ log lines shipped to logging. */
+    telemetry: TelemetryConfig;
+  };
 
 /**
  * Reads the network's configuration from the environment: the only place the network reads
@@ -87,5 +92,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     },
     platformHealthTimeoutMs: env.NETWORK_PLATFORM_HEALTH_TIMEOUT_MS || undefined,
   });
-  return { ...base, ...own };
+  return { ...base, ...own, telemetry: telemetryConfigFromEnv(env) };
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { createDatabase, type Database } from "@symbia/db";
 import { createLogger, type Logger } from "@symbia/http";
 import { createVerifier, IdentityClient, loginAsService, type TokenSource, type Verifier } from "@symbia/id";
+import { createServiceTelemetry, telemetryDestination, type LoggingClient } from "@symbia/logging-client";
 import { ReplayCache } from "@symbia/relay";
 import type { Server as SocketServer } from "socket.io";
 import type { NetworkConfig } from "./config.js";
@@ -42,6 +43,8 @@ export interface NetworkDeps {
   history: HistoryWriter;
   /** The Socket.IO server, set by `createApp` once the server exists. */
   io: { current?: SocketServer };
+  /** Ships request spans, a span per relay hop and warn+ log lines to logging (absent when disabled). */
+  telemetry?: LoggingClient;
 }
 
 export const migrationsDir = fileURLToPath(new URL("./db/migrations", import.meta.url));
@@ -53,14 +56,18 @@ export const migrationsDir = fileURLToPath(new URL("./db/migrations", import.met
  * @throws DefaultContractsError when the defaults file is invalid.
  */
 export async function buildDeps(config: NetworkConfig, overrides: Partial<Pick<NetworkDeps, "database" | "logger" | "session">> = {}): Promise<NetworkDeps> {
-  const logger = overrides.logger ?? createLogger({ service: "network", level: config.logLevel });
+  const identityUrl = config.serviceUrls.identity;
+  const session = overrides.session ?? loginAsService({ identityUrl, serviceId: "network", secret: config.serviceSecret });
+  // Dropped telemetry batches are reported on a logger that is not itself shipped.
+  const telemetry = createServiceTelemetry({ service: "network", env: config.env, config: config.telemetry, auth: session, report: createLogger({ service: "network", level: config.logLevel }) });
+  const logger =
+    overrides.logger ??
+    createLogger({ service: "network", level: config.logLevel, ...(telemetry ? { destination: telemetryDestination(telemetry, { minLevel: config.telemetry.logLevel }) } : {}) });
   const database = overrides.database ?? (await createDatabase({ service: "network", schema, migrationsDir, config: config.database, logger }));
   const defaults = await loadDefaultContracts(config.defaultContractsPath);
   const synced = await database.withTransaction((tx) => syncDefaultContracts(tx, defaults));
   logger.info({ path: config.defaultContractsPath, upserted: synced.upserted, removed: synced.removed }, "default contracts synced");
 
-  const identityUrl = config.serviceUrls.identity;
-  const session = overrides.session ?? loginAsService({ identityUrl, serviceId: "network", secret: config.serviceSecret });
   const verifier = createVerifier({ identityUrl, issuer: config.identityIssuer, auth: session, onError: (error) => logger.warn({ err: error.message }, "identity revocation feed unavailable") });
 
   const registry = new NodeRegistry();
@@ -82,5 +89,6 @@ export async function buildDeps(config: NetworkConfig, overrides: Partial<Pick<N
     metrics: createNetworkMetrics(),
     history: new HistoryWriter(database.db, logger),
     io: {},
+    ...(telemetry ? { telemetry } : {}),
   };
 }

@@ -13,6 +13,7 @@ export {
   SigningKey, RegisterSigningKeyBody, SignatureValue, AddSignatureBody, Signature, VerifyBody, VerificationResult, VerifyResponse, SigningKeyParams,
 } from "./signatures.js";
 export * from "./search.js";
+export * from "./events.js";
 export { canonicalJson, sha256Digest, contentDigest, signatureMessage } from "./digest.js";
 export { CatalogClient } from "./client.js";
 export type { CatalogClientOptions, TokenSource, VersionRef, ArtifactVersionRef, UploadSource, ArtifactDownload } from "./client.js";

@@ -1,10 +1,12 @@
 import { Command, CommanderError, Option } from "commander";
 import type { GlobalOptions } from "./api.js";
+import { assistantsCommands } from "./commands/assistants.js";
 import { authCommands } from "./commands/auth.js";
 import { catalogCommands } from "./commands/catalog.js";
 import { observeCommands } from "./commands/observe.js";
 import { workCommands } from "./commands/work.js";
 import { identityCommands } from "./commands/identity.js";
+import { seedCommand } from "./commands/seed.js";
 import { statusCommand } from "./commands/status.js";
 import { CliError, EXIT } from "./errors.js";
 
@@ -29,6 +31,8 @@ export async function run(argv: string[]): Promise<number> {
   catalogCommands(program, globals);
   observeCommands(program, globals);
   workCommands(program, globals);
+  assistantsCommands(program, globals);
+  seedCommand(program, globals);
   const override = (cmd: Command) => {
     cmd.exitOverride();
     cmd.commands.forEach(override);

@@ -167,15 +167,20 @@ export interface RelayEventRef {
   orgId?: string;
 }
 
+/** Options of {@link startRelaySpan}: a span's options, and the parent span (`null`: none). */
+export type RelaySpanOptions = Omit<SpanOptions, "parent" | "kind"> & { parentSpanId?: string | null };
+
 /**
  * A span for one relay hop: `send <type>` (producer) when this node emits the event, `receive
  * <type>` (consumer) when it handles it. The span joins the event's trace, with OpenTelemetry
  * messaging attribute names plus `symbia.relay.*`. Pass `parentSpanId` when the event carried the
  * sender's span; otherwise the current request's span is the parent when it is in the same trace.
+ * `parentSpanId: null` makes the hop a root of the event's trace (for a context whose span is
+ * never reported, such as a relay delivery's).
  */
-export function startRelaySpan(client: LoggingClient, event: RelayEventRef, direction: "send" | "receive", options: Omit<SpanOptions, "parent" | "kind"> & { parentSpanId?: string } = {}): ActiveSpan {
+export function startRelaySpan(client: LoggingClient, event: RelayEventRef, direction: "send" | "receive", options: RelaySpanOptions = {}): ActiveSpan {
   const ctx = currentContext();
-  const parentSpanId = options.parentSpanId ?? (ctx?.traceId === event.traceId.toLowerCase() ? ctx.spanId : undefined);
+  const parentSpanId = options.parentSpanId === null ? undefined : (options.parentSpanId ?? (ctx?.traceId === event.traceId.toLowerCase() ? ctx.spanId : undefined));
   const { parentSpanId: _, ...rest } = options;
   return startSpan(client, `${direction} ${event.type}`, {
     ...rest,
@@ -197,7 +202,7 @@ export function startRelaySpan(client: LoggingClient, event: RelayEventRef, dire
 }
 
 /** Runs `fn` inside a relay hop span ({@link startRelaySpan}); a throw marks it failed. */
-export async function withRelaySpan<T>(client: LoggingClient, event: RelayEventRef, direction: "send" | "receive", fn: (span: ActiveSpan) => Promise<T> | T, options: Omit<SpanOptions, "parent" | "kind"> & { parentSpanId?: string } = {}): Promise<T> {
+export async function withRelaySpan<T>(client: LoggingClient, event: RelayEventRef, direction: "send" | "receive", fn: (span: ActiveSpan) => Promise<T> | T, options: RelaySpanOptions = {}): Promise<T> {
   const span = startRelaySpan(client, event, direction, options);
   try {
     return await runWithContext(span.context(), () => fn(span));

@@ -20,6 +20,14 @@ describe("generateSeed", () => {
     expect(data.conversation.messages.map((m) => m.clientId)).toEqual(["seed-42-m1", "seed-42-m2", "seed-42-m3"]);
   });
 
+  it("keeps the org, the first users and the conversation when only the number of users changes", () => {
+    const few = generateSeed(42, { users: 1 });
+    const many = generateSeed(42, { users: 5 });
+    expect(many.org).toEqual(few.org);
+    expect(many.users.slice(0, 2)).toEqual(few.users);
+    expect(many.conversation).toEqual(few.conversation);
+  });
+
   it("rejects a negative or fractional seed", () => {
     expect(() => generateSeed(-1)).toThrow();
     expect(() => generateSeed(1.5)).toThrow();

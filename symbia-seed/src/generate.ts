@@ -8,15 +8,20 @@ export interface SeedUser {
   role: "owner" | "admin" | "member" | "viewer";
 }
 
-/** An agent principal to register in the demo org. */
+/** An agent principal to register in the demo org: one per bootstrap assistant of the catalog. */
 export interface SeedAgent {
+  /** Platform-wide agent id, `assistant:<org slug>:<assistant name>` (agent ids are unique across orgs). */
   agentId: string;
   name: string;
   capabilities: string[];
+  /** The catalog resource this agent acts for (`assistants/default`). */
+  catalogRef: string;
 }
 
 /** A demo conversation with its opening messages (client ids make sends idempotent). */
 export interface SeedConversation {
+  /** Natural key: stored as the conversation's `metadata.seedKey`, which is how a later run finds it. */
+  seedKey: string;
   name: string;
   description: string;
   /** Emails of the participating users, and agent ids of the participating agents. */
@@ -26,6 +31,8 @@ export interface SeedConversation {
 
 /** A network contract `{from, to, allowedEventTypes, boundaries}` for the demo. */
 export interface SeedContract {
+  /** Natural key: written into the contract's description as `[seed:<key>]`, which is how a later run finds it. */
+  seedKey: string;
   name: string;
   from: string;
   to: string;
@@ -73,15 +80,19 @@ export function generateSeed(seed: number, options: SeedOptions = {}): SeedData 
     const password = `${faker.word.adjective()}-${faker.word.noun()}-${faker.word.verb()}-${faker.number.int({ min: 100, max: 999 })}`;
     users.push({ email: `${local}@${domain}`, name: `${first} ${last}`, password, role: roles[Math.min(i, roles.length - 1)]! });
   }
+  // The two bootstrap assistants of the catalog (catalog/bootstrap/platform.json), as agents of this org.
   const agents: SeedAgent[] = [
-    { agentId: `assistant:${slug}:helper`, name: "Helper", capabilities: ["cap:messaging.read", "cap:messaging.send"] },
-    { agentId: `assistant:${slug}:billing`, name: "Billing specialist", capabilities: ["cap:messaging.read", "cap:messaging.send"] },
+    { agentId: `assistant:${slug}:default`, name: "Default assistant", catalogRef: "assistants/default", capabilities: ["cap:messaging.read", "cap:messaging.send", "cap:integrations.execute"] },
+    { agentId: `assistant:${slug}:router`, name: "Router assistant", catalogRef: "assistants/router", capabilities: ["cap:messaging.read", "cap:messaging.send", "cap:messaging.route"] },
   ];
-  const topic = faker.commerce.productName();
+  // The conversation has its own stream, so it does not change with the number of users.
+  const talk = new Faker({ locale: [en] });
+  talk.seed([seed, 2]);
+  const topic = talk.commerce.productName();
   const messages = Array.from({ length: 3 }, (_, i) => ({
     clientId: `seed-${seed}-m${i + 1}`,
     from: users[i % Math.min(users.length, 2)]!.email,
-    content: i === 0 ? `Hello team, a question about ${topic}.` : faker.lorem.sentence({ min: 6, max: 14 }),
+    content: i === 0 ? `Hello team, a question about ${topic}.` : talk.lorem.sentence({ min: 6, max: 14 }),
   }));
   return {
     seed,
@@ -89,12 +100,14 @@ export function generateSeed(seed: number, options: SeedOptions = {}): SeedData 
     users,
     agents,
     conversation: {
+      seedKey: `seed-${seed}:conversation`,
       name: `${topic} support`,
-      description: faker.company.catchPhrase(),
+      description: talk.company.catchPhrase(),
       members: [...users.slice(0, 2).map((u) => u.email), ...agents.map((a) => a.agentId)],
       messages,
     },
     contracts: agents.map((a) => ({
+      seedKey: `seed-${seed}:contract:${a.agentId}`,
       name: `${a.agentId} ↔ messaging`,
       from: "service:messaging",
       to: a.agentId,

@@ -173,24 +173,32 @@ const TRANSITIONS: Record<VersionRow["status"], readonly VersionRow["status"][]>
 /**
  * Deprecates or yanks a version with a reason, and recomputes the resource's status and latest
  * version. Allowed: published → deprecated, published or deprecated → yanked; anything else 409.
+ * Emits `catalog.resource.deprecated` / `.yanked` after commit.
  */
 export async function changeStatus(deps: CatalogDeps, caller: Caller, ref: string, selector: string, to: "deprecated" | "yanked", reason: string): Promise<VersionSummary> {
-  return withResourceLock(deps, caller, ref, CATALOG_CAPS.publish, async (tx, row) => {
+  const { summary, resource } = await withResourceLock(deps, caller, ref, CATALOG_CAPS.publish, async (tx, row) => {
     const version = await resolveVersion(tx, row, selector);
     if (!TRANSITIONS[version.status].includes(to)) throw new AppError("conflict", `version ${version.version} of ${row.key} is ${version.status}; it cannot become ${to}`, { status: version.status });
     const updated = await store.setVersionStatus(tx, row.orgId, row.id, version.version, to, reason, new Date());
     const states = await versionStates(tx, row.id);
     const live = states.filter((s) => s.status !== "yanked");
     const latest = live.at(-1);
-    await updateResourceRow(tx, row.orgId, row.id, {
+    const resource = await updateResourceRow(tx, row.orgId, row.id, {
       status: latest ? latest.status : "yanked",
       latestVersion: latest?.version ?? null,
       latestDigest: latest?.digest ?? null,
       updatedAt: new Date(),
     });
     await recordEvent(tx, row.orgId, row.id, { type: to, version: version.version, principalId: caller.principal.id, data: { reason } });
-    return toSummary(updated, row.key);
+    return { summary: toSummary(updated, row.key), resource };
   });
+  // After commit, as for publish: a failure is logged, never thrown.
+  try {
+    await deps.events.statusChanged?.(toResource(resource), summary, to, reason);
+  } catch (error) {
+    deps.logger.error({ err: error, key: resource.key, version: summary.version }, `publishing the catalog.resource.${to} event failed`);
+  }
+  return summary;
 }
 
 /**

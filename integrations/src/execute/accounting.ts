@@ -59,6 +59,10 @@ export interface AttemptRecord {
   usage: Usage;
   /** The call's span, ended here with its tokens, cost and outcome. */
   span?: ActiveSpan;
+  /** The model that answered, as the provider names it (`gen_ai.response.model`). */
+  responseModel?: string;
+  /** Why generation stopped (`gen_ai.response.finish_reasons`). */
+  finishReason?: string;
 }
 
 /**
@@ -111,6 +115,12 @@ export class CallAccounting {
         "llm.tokens.completion": usage.completionTokens,
         "llm.tokens.total": usage.totalTokens,
         "llm.tokens.estimated": usage.estimated === true,
+        // OpenTelemetry GenAI names for the same figures.
+        "gen_ai.usage.input_tokens": usage.promptTokens,
+        "gen_ai.usage.output_tokens": usage.completionTokens,
+        ...(attempt.responseModel ? { "gen_ai.response.model": attempt.responseModel } : {}),
+        ...(attempt.finishReason ? { "gen_ai.response.finish_reasons": [attempt.finishReason] } : {}),
+        ...(attempt.category ? { "error.type": attempt.category } : {}),
         ...(row.costUsd !== null ? { "llm.cost_usd": row.costUsd } : {}),
         ...(attempt.category ? { "llm.error_category": attempt.category } : {}),
       })

@@ -56,7 +56,7 @@ export function breakerKey(candidate: Candidate, credential: CallCredential): st
   return `${candidate.provider.id}@${credential.baseUrl ?? candidate.provider.baseUrl ?? "default"}`;
 }
 
-function newAttempt(candidate: Candidate, credential: CallCredential, runSignal: AbortSignal, span?: ActiveSpan): AttemptHandle {
+function newAttempt(candidate: Candidate, credential: CallCredential, runSignal: AbortSignal, orgId: string, span?: ActiveSpan): AttemptHandle {
   const controller = new AbortController();
   const signal = AbortSignal.any([runSignal, controller.signal]);
   let timer: NodeJS.Timeout | undefined;
@@ -90,13 +90,37 @@ function newAttempt(candidate: Candidate, credential: CallCredential, runSignal:
       apiKey: credential.apiKey,
       ...(credential.baseUrl ?? candidate.provider.baseUrl ? { baseUrl: credential.baseUrl ?? candidate.provider.baseUrl } : {}),
       signal,
-      // Trace context goes to our own models service only, not to third parties.
-      headers: candidate.provider.kind === "symbia-labs" ? outgoingTraceHeaders() : {},
+      // Trace context goes to our own models service only, not to third parties; the attempt's
+      // span (when recorded) is the parent of the models service's request span.
+      // The tenant goes along too, so the models service files its spans in the caller's org.
+      headers: candidate.provider.kind === "symbia-labs" ? { ...outgoingTraceHeaders(span ? span.context() : undefined), "x-org-id": orgId } : {},
     }),
     classify: (error) => classifyError(error, { provider: candidate.provider.id, cancelled: runSignal.aborted, timedOut, secret: credential.apiKey }),
     ...(span ? { span } : {}),
   };
   return handle;
+}
+
+/** `gen_ai.operation.name` of each operation (OpenTelemetry GenAI semantic conventions). */
+const GEN_AI_OPERATIONS: Record<ExecuteRequest["operation"], string> = { chat: "chat", embeddings: "embeddings", generate: "text_completion" };
+
+/**
+ * The OpenTelemetry GenAI request attributes of an attempt (`gen_ai.operation.name`,
+ * `gen_ai.provider.name`, `gen_ai.request.model`, and the sampling parameters that were set).
+ * Never the prompt.
+ */
+export function genAiRequestAttributes(request: ExecuteRequest, candidate: Candidate): Record<string, string | number | boolean | string[]> {
+  const params = request.params as { temperature?: number; topP?: number; maxTokens?: number; seed?: number; stop?: string[] };
+  return {
+    "gen_ai.operation.name": GEN_AI_OPERATIONS[request.operation],
+    "gen_ai.provider.name": candidate.provider.kind,
+    "gen_ai.request.model": candidate.model,
+    ...(params.temperature !== undefined ? { "gen_ai.request.temperature": params.temperature } : {}),
+    ...(params.topP !== undefined ? { "gen_ai.request.top_p": params.topP } : {}),
+    ...(params.maxTokens !== undefined ? { "gen_ai.request.max_tokens": params.maxTokens } : {}),
+    ...(params.seed !== undefined ? { "gen_ai.request.seed": params.seed } : {}),
+    ...(params.stop?.length ? { "gen_ai.request.stop_sequences": params.stop } : {}),
+  };
 }
 
 /**
@@ -134,12 +158,19 @@ export async function runAttempts<T>(
       const span = deps.telemetry
         ? startSpan(deps.telemetry, "llm.call", {
             kind: "client",
-            attributes: { "llm.provider": candidate.provider.id, "llm.model": candidate.model, "llm.operation": context.request.operation, "llm.stream": context.request.stream, "llm.retry": retry },
+            attributes: {
+              "llm.provider": candidate.provider.id,
+              "llm.model": candidate.model,
+              "llm.operation": context.request.operation,
+              "llm.stream": context.request.stream,
+              "llm.retry": retry,
+              ...genAiRequestAttributes(context.request, candidate),
+            },
             ...(context.request.runId ? { runId: context.request.runId } : {}),
             orgId: context.subject.orgId,
           })
         : undefined;
-      const attempt = newAttempt(candidate, credential, context.runSignal, span);
+      const attempt = newAttempt(candidate, credential, context.runSignal, context.subject.orgId, span);
       try {
         const value = await deps.breakers.run(breakerKey(candidate, credential), async () => {
           attempt.arm(candidate.provider.timeoutMs ? Math.min(candidate.provider.timeoutMs, context.timeoutMs) : context.timeoutMs);

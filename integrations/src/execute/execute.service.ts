@@ -84,7 +84,18 @@ export async function execute(deps: GatewayDeps, request: ExecuteRequest, option
     attempt.disarm();
     const generated = (value.content ?? "") + value.toolCalls.map((c) => c.name + c.arguments).join("");
     const usage = value.usage ?? usageOf(context.promptEstimate, estimateTokens(generated), true);
-    context.accounting.record({ provider: attempt.candidate.provider, model: attempt.candidate.model, startedAt: attempt.startedAt, latencyMs: performance.now() - attempt.t0, outcome: "ok", usage, ...(attempt.span ? { span: attempt.span } : {}) });
+    const finishReason = request.operation === "embeddings" ? null : (value.finishReason ?? (value.toolCalls.length ? "tool_calls" : "stop"));
+    context.accounting.record({
+      provider: attempt.candidate.provider,
+      model: attempt.candidate.model,
+      startedAt: attempt.startedAt,
+      latencyMs: performance.now() - attempt.t0,
+      outcome: "ok",
+      usage,
+      ...(attempt.span ? { span: attempt.span } : {}),
+      ...(value.model ? { responseModel: value.model } : {}),
+      ...(finishReason ? { finishReason } : {}),
+    });
     return {
       ...base,
       providerRequestId: value.providerRequestId,
@@ -92,7 +103,7 @@ export async function execute(deps: GatewayDeps, request: ExecuteRequest, option
       model: value.model,
       content: request.operation === "embeddings" ? null : value.content,
       toolCalls: value.toolCalls,
-      finishReason: request.operation === "embeddings" ? null : (value.finishReason ?? (value.toolCalls.length ? "tool_calls" : "stop")),
+      finishReason,
       ...(value.embeddings ? { embeddings: value.embeddings } : {}),
       usage,
       latencyMs: round(performance.now() - t0),
@@ -219,7 +230,7 @@ async function* streamRest(
     const exact = complete && reported.prompt !== undefined && reported.completion !== undefined;
     return usageOf(reported.prompt ?? context.promptEstimate, completion, !exact);
   };
-  const account = (outcome: "ok" | "error" | "cancelled", category?: ProviderError["category"]) => {
+  const account = (outcome: "ok" | "error" | "cancelled", category?: ProviderError["category"], finishReason?: string) => {
     recorded = true;
     const u = usage(outcome === "ok");
     context.accounting.record({
@@ -231,6 +242,7 @@ async function* streamRest(
       ...(category && category !== "cancelled" ? { category } : {}),
       usage: u,
       ...(attempt.span ? { span: attempt.span } : {}),
+      ...(finishReason ? { finishReason } : {}),
     });
     return u;
   };
@@ -261,12 +273,13 @@ async function* streamRest(
       return;
     }
     const cancelled = failure?.category === "cancelled";
-    const finalUsage = account(cancelled ? "cancelled" : "ok");
+    const finishReason = cancelled ? "cancelled" : (finish ?? (toolCalls.length ? "tool_calls" : "stop"));
+    const finalUsage = account(cancelled ? "cancelled" : "ok", undefined, finishReason);
     yield {
       type: "done",
       ...chunkBase(),
       providerRequestId,
-      finishReason: cancelled ? "cancelled" : (finish ?? (toolCalls.length ? "tool_calls" : "stop")),
+      finishReason,
       content,
       toolCalls,
       usage: finalUsage,

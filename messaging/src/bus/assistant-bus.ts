@@ -10,7 +10,8 @@ export interface PublishResult {
 }
 
 /** Handles an event from an assistant (reply or stream part); throws an AppError to refuse it. */
-export type InboundHandler = (event: AssistantInboundEvent) => Promise<unknown>;
+/** Handles an inbound event; `meta.source` is the relay node that sent it. */
+export type InboundHandler = (event: AssistantInboundEvent, meta?: { source: string }) => Promise<unknown>;
 
 /**
  * Messaging's link to assistants. Outbound: `message.new` and `message.control` events, each

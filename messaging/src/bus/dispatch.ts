@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { currentContext, newTraceId } from "@symbia/http";
+import { startRelaySpan } from "@symbia/logging-client";
 import type { ActingPrincipal, AssistantOutboundEvent, ControlNotice, Message, PrincipalRef } from "@symbia/messaging-client";
 import { and, eq } from "drizzle-orm";
 import type { ConversationRow } from "../conversations/conversations.store.js";
@@ -32,13 +33,28 @@ export async function respondentFor(deps: MessagingDeps, conversation: Conversat
   return agents.length === 1 ? { respondent: { principalId: agents[0]!.principalId, principalType: "agent" }, routed: false } : { respondent: null, routed: false };
 }
 
-/** Sends an event to assistants without holding up the caller; failures are logged. */
-export function publish(deps: MessagingDeps, event: AssistantOutboundEvent): void {
+/**
+ * Sends an event to assistants without holding up the caller; failures are logged. With telemetry
+ * on, the send is a producer span (`send <type>`) in the event's trace — a child of the current
+ * request's span — ended with the transport that took it.
+ */
+export function publish(deps: MessagingDeps, event: AssistantOutboundEvent, attributes: Record<string, string> = {}): void {
+  const span = deps.telemetry
+    ? startRelaySpan(deps.telemetry, { id: event.id, type: event.type, source: "service:messaging", target: event.target, traceId: event.traceId, orgId: event.orgId }, "send", { attributes })
+    : undefined;
   void deps.bus.publish(event).then(
     (result) => {
-      if (!result.delivered) deps.logger.warn({ eventId: event.id, type: event.type, via: result.via, error: result.error }, "assistant event not delivered");
+      span?.setAttributes({ "symbia.bus.via": result.via, "symbia.bus.delivered": result.delivered });
+      if (!result.delivered) {
+        span?.setStatus("error", result.error ?? "not delivered");
+        deps.logger.warn({ eventId: event.id, type: event.type, via: result.via, error: result.error }, "assistant event not delivered");
+      }
+      span?.end();
     },
-    (error: unknown) => deps.logger.error({ err: error, eventId: event.id }, "assistant bus failed"),
+    (error: unknown) => {
+      span?.recordError(error).end();
+      deps.logger.error({ err: error, eventId: event.id }, "assistant bus failed");
+    },
   );
 }
 
@@ -48,11 +64,18 @@ export function publish(deps: MessagingDeps, event: AssistantOutboundEvent): voi
  */
 export async function publishMessageNew(deps: MessagingDeps, conversation: ConversationRow, message: Message): Promise<void> {
   const { respondent, routed } = await respondentFor(deps, conversation, message.sender);
-  publish(deps, {
-    ...envelope(conversation.orgId, message.sender, respondent?.principalType === "agent" ? respondent.principalId : null),
-    type: "message.new",
-    data: { conversation: { id: conversation.id, type: conversation.type, name: conversation.name }, message, respondent, routed },
-  });
+  const base = envelope(conversation.orgId, message.sender, respondent?.principalType === "agent" ? respondent.principalId : null);
+  publish(
+    deps,
+    {
+      ...base,
+      // The turn's trace is the one the message was stored with.
+      traceId: message.traceId ?? base.traceId,
+      type: "message.new",
+      data: { conversation: { id: conversation.id, type: conversation.type, name: conversation.name }, message, respondent, routed },
+    },
+    { "symbia.conversation.id": conversation.id, "symbia.message.id": message.id },
+  );
 }
 
 /**

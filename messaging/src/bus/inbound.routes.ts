@@ -17,7 +17,7 @@ export function inboundRouter(deps: MessagingDeps) {
     { summary: "Deliver an assistant event (service principals only)", body: AssistantInboundEvent, response: z.object({ ok: z.literal(true), result: z.unknown() }), errors: [409] },
     async (req) => {
       if (req.principal?.type !== "service") throw new AppError("forbidden", "only platform services deliver assistant events");
-      return { ok: true as const, result: await handleAssistantEvent(deps, req.valid.body) };
+      return { ok: true as const, result: await handleAssistantEvent(deps, req.valid.body, { via: "http" }) };
     },
   );
   return router;

@@ -43,7 +43,7 @@ export function relayBus(options: RelayBusOptions): RelayBus {
     const parsed = AssistantInboundEvent.safeParse({ id: event.id, type: event.type, orgId: event.orgId, traceId: event.traceId, principal: event.principal, data: event.data });
     if (!parsed.success) throw new AppError("validation_failed", "invalid assistant event", { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
     if (!inbound) throw new AppError("unavailable", "messaging is not ready for assistant events");
-    await inbound(parsed.data);
+    await inbound(parsed.data, { source: event.source });
   });
   const client = connectRelay({
     networkUrl: options.networkUrl,

@@ -1,11 +1,20 @@
-import { defineRouter, errorResponse, type Logger, type ServiceRouter } from "@symbia/http";
+import { defineRouter, errorResponse, scopeOf, type Logger, type ServiceRouter } from "@symbia/http";
 import { AppError, CAPABILITIES } from "@symbia/sys";
-import type { Response } from "express";
+import type { Request, Response } from "express";
 import { z } from "zod";
 import type { ModelManager } from "../models/models.service.js";
 import { RequestCancelledError } from "../models/slots.js";
 import { ChatCompletion, ChatCompletionRequest, EmbeddingRequest, EmbeddingResponse, OpenAiModel, OpenAiModelList } from "./openai.schemas.js";
 import { createChatCompletion, createEmbeddings, listOpenAiModels, streamChatCompletion } from "./openai.service.js";
+
+/**
+ * Notes the tenant a call serves when the caller names one (`X-Org-Id`: integrations sends its
+ * subject's org), so the request's span and log line land in that org next to the rest of the
+ * turn's trace. Without the header nothing changes (a service principal belongs to no org).
+ */
+function noteTenant(req: Request): void {
+  if (req.get("x-org-id")?.trim()) scopeOf(req);
+}
 
 /**
  * An AbortSignal that fires when the client goes away before the response is complete, so a
@@ -65,6 +74,7 @@ export function openAiRouter(manager: ModelManager, logger: Logger): ServiceRout
       errors: [409, 503, 504],
     },
     async (req, res) => {
+      noteTenant(req);
       const signal = disconnectSignal(res);
       const body = req.valid.body;
       if (!body.stream) return unlessCancelled(res, () => createChatCompletion(manager, body, signal));
@@ -108,6 +118,7 @@ export function openAiRouter(manager: ModelManager, logger: Logger): ServiceRout
       errors: [409, 503, 504],
     },
     async (req, res) => {
+      noteTenant(req);
       const signal = disconnectSignal(res);
       return unlessCancelled(res, () => createEmbeddings(manager, req.valid.body, signal));
     },

@@ -1,4 +1,6 @@
 import { performance } from "node:perf_hooks";
+import { runWithContext } from "@symbia/http";
+import { startRelaySpan, type ActiveSpan } from "@symbia/logging-client";
 import { verifyEnvelope, type EventTrace, type EventVerdict, type Node, type SignedEnvelope, type UnsignedEnvelope } from "@symbia/relay";
 import type { NetworkDeps } from "../deps.js";
 import { NETWORK_NODE_ID } from "../deps.js";
@@ -52,22 +54,49 @@ export async function ingestEvent(deps: NetworkDeps, sender: Node, input: unknow
     deps.logger[log.level]({ policyId: log.policyId, eventId: event.id, type: event.type, source: event.source, orgId: event.orgId }, `policy log: ${log.message}`);
   }
 
+  // Telemetry: the routing is a consumer span in the event's trace (a root: envelopes carry no
+  // span id), each delivery a producer span under it.
+  const routed = deps.telemetry
+    ? startRelaySpan(deps.telemetry, event, "receive", { parentSpanId: null, attributes: { "symbia.relay.sender": sender.id, "symbia.relay.targets": decision.targets.length } })
+    : undefined;
   let finished: EventTrace;
   const settled = statusOfDecision(decision);
   if (settled) {
     finished = trace.finish(settled, { reasonCode: decision.reasonCode, reason: decision.reason });
   } else {
-    const outcomes = await Promise.all(decision.targets.map((target) => deliverTo(deps, target, decision.event, trace)));
+    const outcomes = await Promise.all(decision.targets.map((target) => tracedDelivery(deps, target, decision.event, trace, routed)));
     const deliveredTo = outcomes.filter((o) => o.delivered).map((o) => o.nodeId);
     const failed = outcomes.filter((o) => !o.delivered);
     finished = failed.length === 0
       ? trace.finish("delivered", { deliveredTo })
       : trace.finish("error", { deliveredTo, reasonCode: "delivery_failed", reason: failed.map((o) => `${o.nodeId}: ${o.detail ?? "not delivered"}`).join("; ") });
   }
+  routed?.setAttribute("symbia.relay.status", finished.status);
+  if (finished.reasonCode) routed?.setAttribute("symbia.relay.reason_code", finished.reasonCode);
+  if (finished.status === "error") routed?.setStatus("error", finished.reason ?? "delivery failed");
+  routed?.end();
   await record(deps, finished, decision.event);
   deps.metrics.events.inc({ status: finished.status });
   deps.metrics.processing.observe((performance.now() - started) / 1000);
   return verdictOf(finished);
+}
+
+/** {@link deliverTo} inside a producer span (`send <type>`, the target in `symbia.relay.target`) under `parent`. */
+async function tracedDelivery(deps: NetworkDeps, target: string, event: UnsignedEnvelope, trace: TraceRecorder, parent: ActiveSpan | undefined) {
+  if (!deps.telemetry || !parent) return deliverTo(deps, target, event, trace);
+  const span = startRelaySpan(deps.telemetry, { ...event, target }, "send", { parentSpanId: parent.spanId, attributes: { "symbia.relay.target": target, "messaging.destination.name": target } });
+  try {
+    // In the hop's context: an HTTP delivery carries the event's trace with this span as parent.
+    const outcome = await runWithContext(span.context(), () => deliverTo(deps, target, event, trace));
+    span.setAttribute("symbia.relay.delivered", outcome.delivered);
+    if (!outcome.delivered) span.setStatus("error", outcome.detail ?? "not delivered");
+    return outcome;
+  } catch (error) {
+    span.recordError(error);
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 async function reject(
