@@ -122,7 +122,9 @@ export async function launchStack(offset: number, env: Record<string, string> = 
         }
         child.kill("SIGKILL");
       }
-      await rm(stateDir, { recursive: true, force: true });
+      // BENCH_KEEP_STATE=1 keeps the state directory (the services' logs are in .symbia/logs).
+      if (process.env.BENCH_KEEP_STATE) process.stdout.write(`state and logs kept in ${stateDir}\n`);
+      else await rm(stateDir, { recursive: true, force: true });
     },
   };
   if (Object.keys(readyMs).length < present.length || !output.includes("Symbia Stack is running")) {

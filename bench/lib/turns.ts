@@ -2,6 +2,7 @@
 // messaging's socket → the assistant's first streamed chunk (and its whole reply), against the
 // models service's own first streamed chunk for a direct chat completion.
 import { MessagingSocket } from "@symbia/messaging-client";
+import { applySeed, generateSeed } from "@symbia/seed";
 import { summarize } from "./report.js";
 import type { LaunchedStack } from "./stack.js";
 
@@ -29,6 +30,21 @@ export async function call(session: StackSession, url: string, init: { method?: 
   const text = await res.text();
   if (res.status >= 300) throw new Error(`${init.method ?? "GET"} ${url}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : null;
+}
+
+/**
+ * Applies seed 7 (an org, its owner, the bootstrap assistants as agents of the org, contracts from
+ * messaging to them) through the services, as the admin; returns the seed owner's session.
+ */
+export async function seedAssistants(stack: Pick<LaunchedStack, "urls">, admin: StackSession): Promise<StackSession> {
+  const plan = generateSeed(7, { users: 1 });
+  await applySeed(plan, { identityUrl: stack.urls.identity, messagingUrl: stack.urls.messaging, networkUrl: stack.urls.network, catalogUrl: stack.urls.catalog, token: admin.token });
+  const owner = plan.users.find((u) => u.role === "owner")!;
+  const session = await login(stack, owner.email, owner.password);
+  const orgs = (await call(session, `${stack.urls.identity}/api/orgs`)) as { items: { id: string; slug: string }[] };
+  const org = orgs.items.find((o) => o.slug === plan.org.slug);
+  if (!org) throw new Error(`the seed org ${plan.org.slug} is not among the owner's`);
+  return { token: session.token, orgId: org.id };
 }
 
 /** What {@link measureTurns} measured, ms. */
@@ -63,13 +79,14 @@ async function modelsFirstChunk(stack: Pick<LaunchedStack, "urls">, session: Sta
 }
 
 /**
- * `turns` sequential turns in one conversation with the org's assistant (the first agent whose id
- * names a helper, else the first agent), each waiting for the whole reply before the next;
- * alternating with as many direct streamed completions at the models service.
+ * `turns` sequential turns (after one warm-up turn) in one conversation with the org's assistant
+ * (the default assistant's agent, else the first agent), each waiting for the whole reply (at
+ * most `replyTimeoutMs`) before the next; alternating with as many direct streamed completions
+ * at the models service.
  */
-export async function measureTurns(stack: Pick<LaunchedStack, "urls">, session: StackSession, turns: number): Promise<TurnsResult> {
+export async function measureTurns(stack: Pick<LaunchedStack, "urls">, session: StackSession, turns: number, replyTimeoutMs = 30_000): Promise<TurnsResult> {
   const agents = (await call(session, `${stack.urls.identity}/api/agents`)) as { items: { agentId: string; revokedAt: string | null }[] };
-  const agent = agents.items.find((a) => !a.revokedAt && /helper/.test(a.agentId)) ?? agents.items.find((a) => !a.revokedAt);
+  const agent = agents.items.find((a) => !a.revokedAt && /:default$|helper/.test(a.agentId)) ?? agents.items.find((a) => !a.revokedAt);
   if (!agent) throw new Error("the org has no assistant agent");
   const models = (await call(session, `${stack.urls.models}/v1/models`)) as { data: { id: string }[] };
   const model = models.data[0]?.id;
@@ -101,7 +118,7 @@ export async function measureTurns(stack: Pick<LaunchedStack, "urls">, session: 
       if (!replies.has(sent.id)) {
         await new Promise<void>((resolve, reject) => {
           waiting = { replyTo: sent.id, resolve };
-          setTimeout(() => reject(new Error("no reply within 60 s")), 60_000).unref();
+          setTimeout(() => reject(new Error(`no reply from ${agent.agentId} within ${replyTimeoutMs / 1000} s`)), replyTimeoutMs).unref();
         });
       }
       const t1 = replies.get(sent.id)!;
