@@ -1,8 +1,9 @@
 /**
  * Rule evaluation and event → first action latency of the assistants cores (no I/O: the effects
  * answer at once), against a hand-written JavaScript function deciding the same rule set on the
- * same event (the bound), timed the same way in the same run. "Message → first streamed chunk"
- * needs the running assistants service (assistants/src/index.ts); without it that row says so.
+ * same event (the bound), timed the same way in the same run; and message → first streamed chunk
+ * through the running stack (`service.ts`: messaging, assistants, integrations, models; claim
+ * window BENCH_CLAIM_WINDOW_MS, default 300 = the service's default; BENCH_SERVICE_SAMPLES, 50).
  * Prints figures; asserts nothing.
  *
  *   npm run bench -- assistants          (BENCH_ITERATIONS, default 20 000)
@@ -15,6 +16,7 @@ import type { ActionEffects } from "../../assistants/src/actions/effects.js";
 import { evaluateRuleSet, RuleEvent, validateRuleSet, type RuleSetInput } from "../../assistants/src/rules/index.js";
 
 import { notMeasured, row, start, summarize } from "../lib/report.js";
+import { measureService } from "./service.js";
 
 const bench = start("assistants");
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 20_000);
@@ -111,8 +113,13 @@ const e = summarize(evaluation);
 const p = summarize(plain);
 const f = summarize(firstAction);
 const label = "hand-written JS, same decision";
-// The running service (another change) is needed for a real message → first chunk figure.
+// The running service: message → first streamed chunk through messaging, assistants, integrations and models.
 const serviceEntry = fileURLToPath(new URL("../../assistants/src/index.ts", import.meta.url));
+const serviceSamples = Number(process.env.BENCH_SERVICE_SAMPLES ?? 50);
+const claimWindowMs = Number(process.env.BENCH_CLAIM_WINDOW_MS ?? 300);
+const service = existsSync(serviceEntry) && serviceSamples > 0 ? await measureService(serviceSamples, 5, claimWindowMs) : null;
+const sc = service ? summarize(service.firstChunk) : null;
+const sg = service ? summarize(service.gatewayFirstDelta) : null;
 bench.finish(
   {
     ruleSet: "40 rules: 38 keyword rules that do not match (contains + in), a billing rule (regex or nested group) that matches at #39, a catch-all",
@@ -124,9 +131,12 @@ bench.finish(
     row("rule evaluation p95", us(e.p95), "µs", us(p.p95), label),
     row("event → first action p50 (evaluate + render + effect call)", us(f.p50), "µs", us(e.p50), "rule evaluation alone p50", `${firstAction.length} runs`),
     row("event → first action p95", us(f.p95), "µs", us(e.p95), "rule evaluation alone p95"),
-    existsSync(serviceEntry)
-      ? notMeasured("message → first streamed chunk", "ms", "models service's own first chunk", "the assistants service exists in this checkout but this benchmark does not drive it yet")
-      : notMeasured("message → first streamed chunk", "ms", "models service's own first chunk", "the assistants service is not runnable on main yet (no assistants/src/index.ts)"),
+    ...(sc && sg
+      ? [
+          row("message → first streamed chunk p50", sc.p50, "ms", sg.p50, "integrations execute → first delta p50 (same model and prompt)", `${service!.firstChunk.length} turns, claim window ${claimWindowMs} ms`),
+          row("message → first streamed chunk p95", sc.p95, "ms", sg.p95, "integrations execute → first delta p95"),
+        ]
+      : [notMeasured("message → first streamed chunk", "ms", "integrations execute → first delta", existsSync(serviceEntry) ? "BENCH_SERVICE_SAMPLES=0" : "no assistants/src/index.ts")]),
   ],
-  { evaluation: e, plain: p, firstAction: f },
+  { evaluation: e, plain: p, firstAction: f, ...(sc && sg ? { serviceFirstChunk: sc, gatewayFirstDelta: sg } : {}) },
 );
