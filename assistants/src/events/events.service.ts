@@ -71,8 +71,14 @@ export function bidsFor(candidates: LoadedAssistant[], scope: RunScope): Array<T
  */
 export async function handleBusEvent(deps: AssistantsDeps, event: AssistantOutboundEvent): Promise<EventOutcome> {
   if (!firstTime(event.id)) return { handled: "duplicate" };
-  if (event.type === "message.control") return handleControl(deps, event.orgId, event.data, event.traceId);
-  return handleMessageNew(deps, event);
+  try {
+    if (event.type === "message.control") return await handleControl(deps, event.orgId, event.data, event.traceId);
+    return await handleMessageNew(deps, event);
+  } catch (error) {
+    // Not handled: a redelivery (webhook retry) must be taken again.
+    seen.delete(event.id);
+    throw error;
+  }
 }
 
 async function handleMessageNew(deps: AssistantsDeps, event: Extract<AssistantOutboundEvent, { type: "message.new" }>): Promise<EventOutcome> {
