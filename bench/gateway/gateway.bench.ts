@@ -1,12 +1,14 @@
 // bench/gateway: the integrations gateway's added latency (p50, p99) and its maximum requests/s at
 // concurrency 1, 16 and 64, against calling the same local OpenAI-format server directly, in the
 // same run. Each server runs in its own process (identity, the wire server, the gateway started by
-// its index.ts, on pg-mem or BENCH_DATABASE_URL's PostgreSQL); this process only runs autocannon.
+// its index.ts, on PostgreSQL at BENCH_DATABASE_URL — pg-mem when unreachable); this process only runs autocannon.
 // Run: npm run bench -- gateway (BENCH_SECONDS per run, default 5). Prints figures; asserts nothing.
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { spawnIdentity } from "@symbia/id/testing";
-import autocannon from "autocannon";
+import { dropSchema } from "@symbia/db/testing";
+import { load } from "../lib/load.js";
+import { reachablePostgres } from "../lib/postgres.js";
 import { row, start, type Row } from "../lib/report.js";
 
 const bench = start("gateway");
@@ -38,6 +40,8 @@ function startChild(args: string[], env: Record<string, string>, marker: string,
   });
 }
 
+const databaseUrl = await reachablePostgres();
+const schema = `bench_integrations_${process.pid}`;
 const identity = await spawnIdentity();
 try {
   const user = await identity.registerUser({ orgName: "Bench" });
@@ -58,7 +62,7 @@ try {
       INTEGRATIONS_MODEL_CONFIG: "env",
       OPENAI_API_KEY: "sk-bench-0000000000",
       OPENAI_BASE_URL: `${wire}/v1`,
-      ...(process.env.BENCH_DATABASE_URL ? { INTEGRATIONS_DATABASE_URL: process.env.BENCH_DATABASE_URL, INTEGRATIONS_DB_SCHEMA: `bench_integrations_${process.pid}` } : {}),
+      ...(databaseUrl ? { INTEGRATIONS_DATABASE_URL: databaseUrl, INTEGRATIONS_DB_SCHEMA: schema } : {}),
     },
     '"msg":"listening"',
     // BENCH_PROFILE_DIR: write a V8 CPU profile of the gateway there (for finding hot spots).
@@ -70,8 +74,7 @@ try {
     direct: { url: `${wire}/v1/chat/completions`, headers: { "content-type": "application/json", authorization: "Bearer sk-bench-0000000000" }, body: JSON.stringify({ model: "gpt-4o-mini", messages }) },
     gateway: { url: `${gateway}/api/integrations/execute`, headers: { "content-type": "application/json", authorization: `Bearer ${user.token}` }, body: JSON.stringify({ operation: "chat", params: { messages } }) },
   };
-  const run = (target: (typeof targets)["direct"], connections: number, duration: number) =>
-    autocannon({ url: target.url, method: "POST", headers: target.headers, body: target.body, connections, duration });
+  const run = (target: (typeof targets)["direct"], connections: number, duration: number) => load(target, connections, { seconds: duration });
 
   // Warm up both (JIT, JWKS fetch, vault lookup cache, database pool).
   await run(targets.direct, 4, 1);
@@ -86,15 +89,15 @@ try {
     rows.push(
       row(`latency p50, ${c} connection${c > 1 ? "s" : ""}`, g.latency.p50, "ms", d.latency.p50, label, `gateway adds ${(g.latency.p50 - d.latency.p50).toFixed(2)} ms`),
       row(`latency p99, ${c} connection${c > 1 ? "s" : ""}`, g.latency.p99, "ms", d.latency.p99, label, `gateway adds ${(g.latency.p99 - d.latency.p99).toFixed(2)} ms`),
-      row(`requests/s, ${c} connection${c > 1 ? "s" : ""}`, g.requests.average, "req/s", d.requests.average, label, errors),
+      row(`requests/s, ${c} connection${c > 1 ? "s" : ""}`, g.requestsPerSecond, "req/s", d.requestsPerSecond, label, errors),
     );
-    runs.push({ connections: c, direct: { latency: d.latency, requests: d.requests, non2xx: d.non2xx, errors: d.errors }, gateway: { latency: g.latency, requests: g.requests, non2xx: g.non2xx, errors: g.errors } });
+    runs.push({ connections: c, direct: { latency: d.latency, requestsPerSecond: d.requestsPerSecond, non2xx: d.non2xx, errors: d.errors }, gateway: { latency: g.latency, requestsPerSecond: g.requestsPerSecond, non2xx: g.non2xx, errors: g.errors } });
   }
   bench.finish(
     {
       path: "POST /api/integrations/execute (chat; JWT auth, provider lookup, usage record) vs POST /v1/chat/completions on the wire server",
       processes: "identity, the wire server and the gateway (its index.ts) each in a child process; autocannon in this one",
-      database: process.env.BENCH_DATABASE_URL ? "PostgreSQL" : "pg-mem",
+      database: databaseUrl ? "PostgreSQL (local)" : "pg-mem",
       secondsPerRun: seconds,
       logLevel: "info (one line per request, as in production)",
     },
@@ -111,4 +114,5 @@ try {
     }),
   );
   await identity.stop();
+  if (databaseUrl) await dropSchema(databaseUrl, schema);
 }

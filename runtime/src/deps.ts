@@ -5,6 +5,7 @@ import { createVerifier, loginAsService, type LoginSession, type Verifier } from
 import { createServiceTelemetry, telemetryDestination, type LoggingClient } from "@symbia/logging-client";
 import type { CatalogAccess } from "./catalog/catalog-access.js";
 import { createBuiltinRegistry } from "./components/builtins/index.js";
+import { codeToolComponents } from "./components/code-tools/code-tools.js";
 import type { ComponentRegistry } from "./components/manifest.js";
 import type { RuntimeConfig } from "./config.js";
 import * as schema from "./db/schema.js";
@@ -23,7 +24,7 @@ export interface RuntimeDeps {
   verifier: Verifier;
   /** Runtime's own service login (`service:runtime`), or null without RUNTIME_SERVICE_SECRET. */
   session: LoginSession | null;
-  /** The components graphs may use (the built-ins). */
+  /** The components graphs may use: the built-ins and the code tools (code-file, code-search, code-bash). */
   registry: ComponentRegistry;
   /** Where catalog is and how runtime reaches it. */
   catalog: CatalogAccess;
@@ -58,6 +59,8 @@ export async function buildDeps(config: RuntimeConfig, overrides: Partial<Pick<R
     onError: (error) => logger.warn({ err: error.message }, "identity revocation feed unreachable"),
   });
   const registry = overrides.registry ?? createBuiltinRegistry();
+  // Code tools run in the assistants service's isolated workspaces, as service:runtime.
+  if (!overrides.registry) for (const component of codeToolComponents({ baseUrl: config.serviceUrls.assistants, tokens: session })) registry.register(component);
   const telemetry = overrides.telemetry ?? (shipped ? teeExecutionTelemetry(loggedExecutionTelemetry(logger), loggingExecutionTelemetry(shipped)) : loggedExecutionTelemetry(logger));
   const executions = new ExecutionService({
     database,

@@ -57,6 +57,12 @@ describe("runtime telemetry in logging", () => {
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     for (const value of [1, 2, 3]) expect((await call(runtime.url, alice, "POST", `/api/executions/${id}/inject`, { node: "in", value })).status).toBeLessThan(300);
+    // Latency samples are taken on the metrics tick while the execution runs: wait for them first.
+    const metrics = await eventually(async () => {
+      const res = await call(logging.url, alice, "GET", `/api/metrics?name=runtime_node_latency_ms&label.executionId=${id}`);
+      return res.body.items?.length ? res.body.items : undefined;
+    }, "node latency metrics");
+    expect(metrics.map((m: { labels: { node: string } }) => m.labels.node)).toEqual(expect.arrayContaining(["double"]));
     expect((await call(runtime.url, alice, "POST", `/api/executions/${id}/end`)).status).toBeLessThan(300);
 
     const span = await eventually(async () => {
@@ -78,12 +84,6 @@ describe("runtime telemetry in logging", () => {
       return res.body.items?.length ? res.body.items : undefined;
     }, "runtime's request spans");
     expect(requests.length).toBeGreaterThan(0);
-
-    const metrics = await eventually(async () => {
-      const res = await call(logging.url, alice, "GET", `/api/metrics?name=runtime_node_latency_ms&label.executionId=${id}`);
-      return res.body.items?.length ? res.body.items : undefined;
-    }, "node latency metrics");
-    expect(metrics.map((m: { labels: { node: string } }) => m.labels.node)).toEqual(expect.arrayContaining(["double"]));
 
     // Another org sees none of it.
     const other = await call(logging.url, mallory, "GET", `/api/spans?runId=${id}`);
