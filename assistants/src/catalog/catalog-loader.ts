@@ -63,7 +63,8 @@ export function startCatalogLoader(options: CatalogLoaderOptions): { ready: Prom
     for await (const resource of catalog.iterateResources({ type: "assistant" })) {
       if (!resource.latestVersion || !resource.latestDigest) continue;
       const current = registry.find(resource.orgId, resource.key);
-      if (current && current.version === resource.latestVersion && current.digest === resource.latestDigest && current.status !== "no_agent") continue;
+      // Unchanged: skip, unless its agent was missing (retried each poll) — not for the platform org, whose assistants run as other orgs' instances.
+      if (current && current.version === resource.latestVersion && current.digest === resource.latestDigest && (current.status !== "no_agent" || resource.orgId === options.platformOrgId)) continue;
       if (refused.has(`${resource.orgId}/${resource.key}@${resource.latestDigest}`)) continue;
       try {
         const version = await catalog.inOrg(resource.orgId).getVersion(resource.key, resource.latestVersion);
