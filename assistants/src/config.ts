@@ -30,6 +30,8 @@ export const AssistantsConfigSchema = z.object({
   catalogEnabled: bool(true),
   /** ASSISTANTS_RELAY: join the network relay as `service:assistants` (needs the service secret). */
   relayEnabled: bool(true),
+  /** ASSISTANTS_PLATFORM_ORG_ID: catalog's platform org (CATALOG_PLATFORM_ORG_ID): its assistants can be instantiated by other orgs' agents. */
+  platformOrgId: z.string().min(1).max(100).default("platform"),
   /** ASSISTANTS_WEBHOOK_SECRET: checks `X-Symbia-Signature` of messaging's webhook (MESSAGING_WEBHOOK_SECRET). */
   webhookSecret: z.string().min(16).optional(),
   /** ASSISTANTS_WORKSPACES_DIR (or WORKSPACES_DIR): where code-tool workspaces live. */
@@ -70,6 +72,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     catalogEnabled: env.ASSISTANTS_CATALOG || undefined,
     relayEnabled: env.ASSISTANTS_RELAY || undefined,
     webhookSecret: env.ASSISTANTS_WEBHOOK_SECRET || undefined,
+    platformOrgId: env.ASSISTANTS_PLATFORM_ORG_ID || undefined,
     workspacesDir: env.ASSISTANTS_WORKSPACES_DIR || env.WORKSPACES_DIR || undefined,
     bashEnabled: env.ASSISTANTS_BASH_ENABLED || undefined,
     defaultProvider: env.ASSISTANTS_DEFAULT_PROVIDER || undefined,

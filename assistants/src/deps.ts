@@ -9,7 +9,7 @@ import { connectRelay, defineHandler, type RelayClient } from "@symbia/relay";
 import { IdentityClient } from "@symbia/id";
 import { z } from "zod";
 import { AssistantRegistry } from "./assistants/assistants.service.js";
-import { startCatalogLoader } from "./catalog/catalog-loader.js";
+import { resolveAgentPrincipal, startCatalogLoader } from "./catalog/catalog-loader.js";
 import type { AssistantsConfig } from "./config.js";
 import { handleBusEvent } from "./events/events.service.js";
 import { ActiveRuns } from "./runs/active-runs.js";
@@ -45,6 +45,8 @@ export interface AssistantsDeps {
   relay?: RelayClient;
   /** Starts background work once the server listens: catalog loading, run recovery, lease renewal. */
   start(): Promise<void>;
+  /** Resolves an agent principal of an org in identity's directory (null: none usable). */
+  resolveAgent(agentId: string, orgId: string): Promise<{ entityId: string } | null>;
   /** Reloads assistants from catalog now (no-op without catalog). */
   reloadCatalog(): Promise<void>;
   /** Ships request spans and warn+ log lines to logging (absent when disabled or without a secret). */
@@ -81,6 +83,7 @@ export async function buildDeps(config: AssistantsConfig, overrides: DepsOverrid
     },
   });
   const timers: NodeJS.Timeout[] = [];
+  const identityClient = session ? new IdentityClient(identityUrl, session) : null;
   let loader: ReturnType<typeof startCatalogLoader> | null = null;
   const busHandler = defineHandler(z.unknown(), async (envelope) => {
     const parsed = AssistantOutboundEvent.safeParse(envelope.data);
@@ -129,7 +132,8 @@ export async function buildDeps(config: AssistantsConfig, overrides: DepsOverrid
       if (config.catalogEnabled && session) {
         loader = startCatalogLoader({
           catalog: new CatalogClient({ baseUrl: config.serviceUrls.catalog, token: session }),
-          identity: new IdentityClient(identityUrl, session),
+          identity: identityClient!,
+          platformOrgId: config.platformOrgId,
           registry: deps.registry,
           logger,
           pollMs: config.catalogPollMs,
@@ -143,6 +147,10 @@ export async function buildDeps(config: AssistantsConfig, overrides: DepsOverrid
       // Other processes install versions too: keep this one's view fresh.
       timers.push(setInterval(() => void deps.registry.refresh().catch(() => undefined), Math.max(1_000, config.catalogPollMs || 30_000)));
       for (const t of timers) t.unref();
+    },
+    async resolveAgent(agentId, orgId) {
+      if (!identityClient) return null;
+      return resolveAgentPrincipal(identityClient, agentId, orgId, { name: agentId, capabilities: [] }, logger, { register: false });
     },
     async reloadCatalog() {
       await loader?.reload();

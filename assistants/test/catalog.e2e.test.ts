@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -154,5 +154,55 @@ describe("assistants reloaded on catalog's relay events (no polling)", () => {
     });
     expect(back).toMatchObject({ alias: "@one", status: "active" });
     expect(service.deps.relay!.status().received).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("an org's agent named after a platform assistant runs it", () => {
+  let identity: IdentityProcess;
+  let service: AssistantsService;
+  let org: TestOrg;
+
+  beforeAll(async () => {
+    identity = await startIdentity();
+    service = await startAssistants(identity, { ASSISTANTS_PLATFORM_ORG_ID: "platform-test" });
+    org = await makeOrg(identity);
+  });
+  afterAll(async () => {
+    await service?.close();
+    await identity?.stop();
+  });
+
+  it("assistant:<org>:<name> in the org gets the platform's assistants/<name>; another org's agent does not", async () => {
+    const platformBody = (content: string) => ({
+      principal: { agentId: "assistant:desk", capabilities: [] },
+      rules: { rules: [{ id: "r", trigger: "message.received", actions: [{ type: "context.update", params: { ops: [{ op: "set", path: "answered", value: content }] } }] }] },
+      model: { provider: "symbia-labs", model: "symbia-tiny-test" },
+    });
+    // The platform's version (its own agent does not exist: only instances run).
+    await service.deps.registry.install({ orgId: "platform-test", key: "assistants/desk", resourceId: randomUUID(), name: "desk", version: 1, digest: `sha256:${"0".repeat(63)}8`, body: platformBody("v1") }, async () => null);
+    const agentId = `assistant:acme-${randomBytes(3).toString("hex")}:desk`;
+    expect((await identity.call("/api/agents", { json: { agentId, name: "desk", capabilities: [] }, token: org.owner.token, orgId: org.orgId })).status).toBe(201);
+    const messagingToken = await identity.serviceLogin("messaging").getToken();
+    const conversationId = randomUUID();
+    const event = {
+      id: `evt_${randomUUID()}`, type: "message.new", orgId: org.orgId, traceId: randomBytes(16).toString("hex"), principal: { id: org.owner.id, type: "user", entityId: "ent_owner" }, target: agentId, occurredAt: new Date().toISOString(),
+      data: {
+        conversation: { id: conversationId, type: "group", name: null }, respondent: { principalId: agentId, principalType: "agent" }, routed: false,
+        message: { id: randomUUID(), conversationId, orgId: org.orgId, sequence: 1, sender: { principalId: org.owner.id, principalType: "user", entityId: "ent_owner" }, clientId: null, content: "hi", contentType: "text", replyTo: null, metadata: {}, priority: "normal", status: "complete", editedAt: null, deletedAt: null, traceId: null, createdAt: new Date().toISOString() },
+      },
+    };
+    const res = await call(`${service.base}/api/webhooks/messaging`, { json: event, token: messagingToken });
+    expect(res.body).toMatchObject({ handled: "started", assistant: `assistants/desk#${agentId}` });
+    const run = await until(async () => {
+      const r = await call(`${service.base}/api/runs/${res.body.runId}`, { token: org.owner.token });
+      return r.body?.status === "completed" ? r.body : null;
+    });
+    expect(run.agentId).toBe(agentId);
+    const listed = await call(`${service.base}/api/assistants`, { token: org.owner.token });
+    expect(listed.body.items.map((a: { agentId: string }) => a.agentId)).toEqual([agentId]);
+    // Another org's agent with such a name is not this org's: nothing runs.
+    const other = await makeOrg(identity);
+    const foreign = await call(`${service.base}/api/webhooks/messaging`, { json: { ...event, id: `evt_${randomUUID()}`, orgId: other.orgId }, token: messagingToken });
+    expect(foreign.body.handled).toBe("no_match");
   });
 });

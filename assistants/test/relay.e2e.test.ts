@@ -81,8 +81,12 @@ describe("the assistant bus over the network relay (no webhook)", () => {
     const status = service.deps.relay!.status();
     expect(status.received).toBeGreaterThan(0);
     expect(status.sent).toBeGreaterThan(2);
-    const runs = await call(`${service.base}/api/runs?messageId=${sent.body.id}`, { token: org.owner.token });
-    expect(runs.body.items[0]).toMatchObject({ status: "completed", traceId: sent.body.traceId });
+    // The run's end is written just after the reply's end was sent.
+    const run = await until(async () => {
+      const runs = await call(`${service.base}/api/runs?messageId=${sent.body.id}`, { token: org.owner.token });
+      return runs.body.items?.[0]?.status !== "running" ? runs.body.items?.[0] : null;
+    });
+    expect(run).toMatchObject({ status: "completed", traceId: sent.body.traceId });
     expect((await call(`${service.base}/health/ready`)).body.relay ?? (await call(`${service.base}/health/ready`)).body.checks?.relay).toBeTruthy();
   });
 });

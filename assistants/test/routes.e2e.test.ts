@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { IdentityClient } from "@symbia/id";
 import type { IdentityProcess } from "@symbia/id/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,5 +90,41 @@ describe("rules/test, graphs/validate, graphs/run", () => {
     expect((await api("/api/graphs/run", { json: { assistant: "nobody", input: "x" } })).status).toBe(404);
     expect((await api("/api/graphs/run", { json: { input: "x" } })).status).toBe(400);
     expect((await api("/api/graphs/run", { json: { assistant: "grapher", conversationId: "not-a-uuid" } })).status).toBe(400);
+  });
+});
+
+describe("the messaging webhook with ASSISTANTS_WEBHOOK_SECRET", () => {
+  let identity: IdentityProcess;
+  let service: AssistantsService;
+  const secret = "whsec-test-0123456789abcdef";
+
+  beforeAll(async () => {
+    identity = await startIdentity();
+    service = await startAssistants(identity, { ASSISTANTS_WEBHOOK_SECRET: secret });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await identity?.stop();
+  });
+
+  it("takes only bodies signed over <timestamp>.<body> within five minutes", async () => {
+    const token = await identity.serviceLogin("messaging").getToken();
+    const event = {
+      id: `evt_${randomUUID()}`, type: "message.control", orgId: "org-x", traceId: "trace-12345678", principal: { id: "u1", type: "user", entityId: "ent_u1" }, target: null, occurredAt: new Date().toISOString(),
+      data: { id: randomUUID(), conversationId: randomUUID(), event: "resume", messageId: null, cancelled: [], to: null, reason: null, priority: null, by: { principalId: "u1", principalType: "user", entityId: "ent_u1" }, at: new Date().toISOString() },
+    };
+    const body = JSON.stringify(event);
+    const sign = (timestamp: string, text: string) => `sha256=${createHmac("sha256", secret).update(`${timestamp}.${text}`).digest("hex")}`;
+    const post = (headers: Record<string, string>) => call(`${service.base}/api/webhooks/messaging`, { raw: body, token, headers });
+    const now = String(Date.now());
+    expect((await post({})).status).toBe(401);
+    expect((await post({ "x-symbia-timestamp": now, "x-symbia-signature": sign(now, `${body} `) })).status).toBe(401);
+    const old = String(Date.now() - 10 * 60_000);
+    expect((await post({ "x-symbia-timestamp": old, "x-symbia-signature": sign(old, body) })).status).toBe(401);
+    const ok = await post({ "x-symbia-timestamp": now, "x-symbia-signature": sign(now, body) });
+    expect(ok.status).toBe(202);
+    expect(ok.body.handled).toBe("control");
+    // The same event again is acknowledged, not handled twice.
+    expect((await post({ "x-symbia-timestamp": now, "x-symbia-signature": sign(now, body) })).body.handled).toBe("duplicate");
   });
 });

@@ -15,8 +15,8 @@ const bootstrapAssistants = bootstrap.resources.filter((r) => r.type === "assist
 const event = (content: string) => RuleEvent.parse({ event: { type: "message.received" }, message: { content, mentions: [] }, context: {} });
 
 describe("compileAssistant", () => {
-  it("accepts the bootstrap assistants: a general helper and the support specialist", () => {
-    expect(bootstrapAssistants.map((a) => a.name).sort()).toEqual(["default", "support"]);
+  it("accepts the bootstrap assistants: a general helper and the support/billing router", () => {
+    expect(bootstrapAssistants.map((a) => a.name).sort()).toEqual(["default", "router"]);
     for (const a of bootstrapAssistants) {
       const compiled = compileAssistant(a.body);
       expect(compiled.ok ? [] : compiled.issues).toEqual([]);
@@ -24,7 +24,7 @@ describe("compileAssistant", () => {
   });
 
   it("routes the support specialist's messages by its rules", () => {
-    const support = compileAssistant(bootstrapAssistants.find((a) => a.name === "support")!.body);
+    const support = compileAssistant(bootstrapAssistants.find((a) => a.name === "router")!.body);
     if (!support.ok || !support.ruleSet) throw new Error("support does not compile");
     expect(evaluateRuleSet(support.ruleSet, event("Where is my REFUND?")).stoppedAt).toBe("billing");
     expect(evaluateRuleSet(support.ruleSet, event("can I talk to a human please")).stoppedAt).toBe("human");

@@ -13,6 +13,8 @@ export interface LoadedAssistant {
   id: string;
   orgId: string;
   key: string;
+  /** Catalog resource id (an org's instance of a platform assistant shares the platform resource's). */
+  resourceId: string;
   version: number;
   digest: string;
   agentId: string;
@@ -66,7 +68,7 @@ export function compileAssistant(body: unknown): { ok: true; body: AssistantBody
 function fromRow(row: typeof assistants.$inferSelect): LoadedAssistant {
   const compiled = compileAssistant(row.body);
   const base = {
-    id: row.id, orgId: row.orgId, key: row.key, version: row.version, digest: row.digest, agentId: row.agentId, agentEntityId: row.agentEntityId,
+    id: row.id, orgId: row.orgId, key: row.key, resourceId: row.resourceId, version: row.version, digest: row.digest, agentId: row.agentId, agentEntityId: row.agentEntityId,
     alias: row.alias, name: row.name, body: row.body as AssistantBody, loadedAt: row.loadedAt.toISOString(),
   };
   if (!compiled.ok) return { ...base, status: "invalid", issues: compiled.issues };
@@ -106,6 +108,31 @@ export class AssistantRegistry {
   /** The assistant acting as this agent. */
   byAgent(agentId: string): LoadedAssistant | undefined {
     return [...this.byKey.values()].find((a) => a.agentId === agentId);
+  }
+
+  /**
+   * An org's instance of a platform assistant, by convention: an agent of the org whose id ends in
+   * `:<name>` (`assistant:<org slug>:default`, as `@symbia/seed` registers them) acts with the
+   * behaviour of the platform org's `assistants/<name>`. Installed (and kept) like a published
+   * version, with the agent's id; `undefined` when there is no such platform assistant or the agent
+   * is not an agent of the org.
+   */
+  async instantiate(orgId: string, agentId: string, platformOrgId: string, resolveAgent: (agentId: string, orgId: string) => Promise<{ entityId: string } | null>): Promise<LoadedAssistant | undefined> {
+    if (orgId === platformOrgId) return undefined;
+    const name = agentId.split(":").pop() ?? "";
+    const template = this.byKey.get(`${platformOrgId}\u0000assistants/${name}`);
+    if (!template || template.status === "invalid") return undefined;
+    const existing = this.list(orgId).find((a) => a.agentId === agentId);
+    if (existing && existing.version === template.version && existing.digest === template.digest && existing.status === "active") return existing;
+    const body = { ...template.body, principal: { ...template.body.principal, agentId } };
+    // Its own key (`assistants/default#assistant:acme:default`), so it never replaces the org's own assistants.
+    const loaded = await this.install({ orgId, key: `${template.key}#${agentId}`, resourceId: template.resourceId, name: template.name, version: template.version, digest: template.digest, body }, resolveAgent);
+    return loaded.status === "active" ? loaded : undefined;
+  }
+
+  /** Instances of a platform assistant in other orgs (to move them to its new version). */
+  instancesOf(template: LoadedAssistant): LoadedAssistant[] {
+    return [...this.byKey.values()].filter((a) => a.resourceId === template.resourceId && a.orgId !== template.orgId);
   }
 
   /** Forgets an assistant (its loaded version was yanked): it stops running until a version is installed again. */
@@ -168,7 +195,7 @@ export function getAssistant(registry: AssistantRegistry, orgId: string, ref: st
 /** The API view of an assistant. */
 export function assistantView(a: LoadedAssistant) {
   return {
-    key: a.key, orgId: a.orgId, version: a.version, digest: a.digest, name: a.name, agentId: a.agentId, agentEntityId: a.agentEntityId, alias: a.alias,
+    key: a.key, orgId: a.orgId, resourceId: a.resourceId, version: a.version, digest: a.digest, name: a.name, agentId: a.agentId, agentEntityId: a.agentEntityId, alias: a.alias,
     status: a.status, issues: a.issues, hasRules: a.ruleSet !== undefined, hasGraph: a.graph !== undefined, model: a.body.model ?? null, loadedAt: a.loadedAt, body: a.body,
   };
 }

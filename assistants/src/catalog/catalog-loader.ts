@@ -16,6 +16,7 @@ export async function resolveAgentPrincipal(
   orgId: string,
   declared: { name: string; capabilities: string[] },
   logger: Logger,
+  options: { register?: boolean } = {},
 ): Promise<{ entityId: string } | null> {
   try {
     const entity = await identity.entity(`agent:${agentId}`);
@@ -25,6 +26,7 @@ export async function resolveAgentPrincipal(
   } catch (error) {
     if ((error as { code?: string }).code !== "not_found") throw error;
   }
+  if (options.register === false) return null;
   try {
     // The one-time secret in the answer is not kept: the service vouches for its agents on the bus.
     const created = await identity.request("POST", "/api/agents", z.object({ agent: z.object({ entityId: z.string() }) }), { agentId, name: declared.name, capabilities: declared.capabilities }, true, orgId);
@@ -42,6 +44,8 @@ export interface CatalogLoaderOptions {
   registry: AssistantRegistry;
   logger: Logger;
   pollMs: number;
+  /** Catalog's platform org: its assistants' instances in other orgs follow their new versions. */
+  platformOrgId: string;
 }
 
 /**
@@ -59,7 +63,8 @@ export function startCatalogLoader(options: CatalogLoaderOptions): { ready: Prom
     for await (const resource of catalog.iterateResources({ type: "assistant" })) {
       if (!resource.latestVersion || !resource.latestDigest) continue;
       const current = registry.find(resource.orgId, resource.key);
-      if (current && current.version === resource.latestVersion && current.digest === resource.latestDigest && current.status !== "no_agent") continue;
+      // Unchanged: skip, unless its agent was missing (retried each poll) — not for the platform org, whose assistants run as other orgs' instances.
+      if (current && current.version === resource.latestVersion && current.digest === resource.latestDigest && (current.status !== "no_agent" || resource.orgId === options.platformOrgId)) continue;
       if (refused.has(`${resource.orgId}/${resource.key}@${resource.latestDigest}`)) continue;
       try {
         const version = await catalog.inOrg(resource.orgId).getVersion(resource.key, resource.latestVersion);
@@ -69,6 +74,11 @@ export function startCatalogLoader(options: CatalogLoaderOptions): { ready: Prom
           (agentId, orgId) => resolveAgentPrincipal(identity, agentId, orgId, { name: resource.title ?? resource.name, capabilities: body.principal?.capabilities ?? [] }, logger),
         );
         if (loaded.digest !== version.digest || loaded.status === "invalid") refused.add(`${resource.orgId}/${resource.key}@${version.digest}`);
+        else if (resource.orgId === options.platformOrgId) {
+          for (const instance of registry.instancesOf(loaded)) {
+            await registry.instantiate(instance.orgId, instance.agentId, options.platformOrgId, (agentId, orgId) => resolveAgentPrincipal(identity, agentId, orgId, { name: agentId, capabilities: [] }, logger, { register: false }));
+          }
+        }
       } catch (error) {
         logger.warn({ key: resource.key, orgId: resource.orgId, err: (error as Error).message }, "could not load an assistant from catalog");
       }

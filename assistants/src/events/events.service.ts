@@ -71,8 +71,14 @@ export function bidsFor(candidates: LoadedAssistant[], scope: RunScope): Array<T
  */
 export async function handleBusEvent(deps: AssistantsDeps, event: AssistantOutboundEvent): Promise<EventOutcome> {
   if (!firstTime(event.id)) return { handled: "duplicate" };
-  if (event.type === "message.control") return handleControl(deps, event.orgId, event.data, event.traceId);
-  return handleMessageNew(deps, event);
+  try {
+    if (event.type === "message.control") return await handleControl(deps, event.orgId, event.data, event.traceId);
+    return await handleMessageNew(deps, event);
+  } catch (error) {
+    // Not handled: a redelivery (webhook retry) must be taken again.
+    seen.delete(event.id);
+    throw error;
+  }
 }
 
 async function handleMessageNew(deps: AssistantsDeps, event: Extract<AssistantOutboundEvent, { type: "message.new" }>): Promise<EventOutcome> {
@@ -88,6 +94,11 @@ async function handleMessageNew(deps: AssistantsDeps, event: Extract<AssistantOu
   const conversation = await getConversation(deps.database, orgId, conversationId);
   if (!assistantMayRespond(conversation.state)) return { handled: "silent", reason: `conversation is ${conversation.state}` };
   if (data.respondent && data.respondent.principalType !== "agent") return { handled: "silent", reason: "a person answers this conversation" };
+  // An agent of the org named after a platform assistant (assistant:<org>:default) runs that assistant's behaviour.
+  const speaker = data.respondent?.principalId ?? event.target;
+  if (speaker && !deps.registry.list(orgId).some((a) => a.agentId === speaker && a.status === "active")) {
+    await deps.registry.instantiate(orgId, speaker, deps.config.platformOrgId, (agentId, org) => deps.resolveAgent(agentId, org));
+  }
   let candidates = deps.registry.list(orgId).filter((a) => a.status === "active");
   const routeTo = typeof conversation.context._routeTo === "string" ? conversation.context._routeTo : null;
   if (data.respondent) candidates = candidates.filter((a) => a.agentId === data.respondent!.principalId);
