@@ -24,22 +24,21 @@ export interface InstalledAssistant {
   key: string;
   /** The agent principal that speaks for it in the org: `assistant:<org slug>:<name>`. */
   agentId: string;
-  /** `created` (agent registered and/or version published now) or `exists` (nothing to do). */
+  /** `created` (the agent was registered now) or `exists` (it was already there). */
   status: "created" | "exists";
-  /** The published version in the org. */
+  /** The platform version the assistants service runs for it (it follows newer ones). */
   version: number;
 }
 
 /**
- * Installs public assistants (the platform's bootstrap assistants, say) into an org, so its
- * people can talk with them: for each key, the source org's latest published assistant resource is
- * copied into the org under the same key with its principal replaced by an agent of the org
- * (`assistant:<org slug>:<name>`, registered in identity with the capabilities the resource
- * declares — identity refuses more than the caller holds), and published. The assistants service
- * loads it from catalog (at once on catalog's relay event, else at its next poll).
+ * Installs public assistants of the platform (its bootstrap assistants, say) into an org, so its
+ * people can talk with them: for each key, an agent of the org named `assistant:<org slug>:<name>`
+ * is registered in identity with the capabilities the platform resource declares (identity
+ * refuses more than the caller holds). The assistants service runs the platform's latest version
+ * of `assistants/<name>` for such an agent, in the org, and follows newer versions (see
+ * assistants/README.md, "Platform assistants in every org").
  *
- * Idempotent: an agent that exists is kept, and a resource whose published body already matches
- * is not published again.
+ * Idempotent: an agent that exists is kept.
  *
  * @throws AppError `not_found` when a key is not a public assistant of the source org; the
  * services' errors (`forbidden` when the caller may not register agents or publish) as they come.
@@ -67,33 +66,16 @@ export async function installAssistants(options: InstallAssistantsOptions): Prom
       await identity.request("POST", "/api/agents", AgentWithSecret, { agentId, name: source.title ?? name, capabilities }, true, options.orgId);
       created = true;
     }
-    const body = { ...source.body, principal: { ...principal, agentId } };
-    const input = { type: "assistant" as const, name, title: source.title, description: source.description, tags: source.tags, visibility: "org" as const, metadata: { ...source.metadata, installedFrom: `${sourceOrg}/${key}` }, body };
-    // A key names the caller's org's resource first, else a public one of another org: only ours counts.
-    const found = await catalog.getResource(key).catch((error: unknown) => {
-      if (isAppError(error) && error.code === "not_found") return null;
-      throw error;
-    });
-    const mine = found && found.orgId === options.orgId ? found : null;
-    const id = mine ? (await catalog.updateResource(mine.id, { body } as never)).id : (await catalog.createResource(input as never)).id;
-    let version: number;
-    try {
-      version = (await catalog.publish(id, { changelog: `installed from ${sourceOrg}/${key}` })).version;
-      created = true;
-    } catch (error) {
-      // Unchanged since the last publish: already installed.
-      if (!isAppError(error) || error.code !== "conflict") throw error;
-      version = (await catalog.getVersion(id, "latest")).version;
-    }
-    installed.push({ key, agentId, status: created ? "created" : "exists", version });
+    installed.push({ key, agentId, status: created ? "created" : "exists", version: source.version });
   }
   return installed;
 }
 
 /** The latest published content of a public assistant of `sourceOrg`. */
-async function publicAssistant(catalog: CatalogClient, key: string, sourceOrg: string): Promise<VersionContent> {
+async function publicAssistant(catalog: CatalogClient, key: string, sourceOrg: string): Promise<VersionContent & { version: number }> {
   const hits = await catalog.search({ q: key.split("/").at(-1)!, type: "assistant", org: sourceOrg, visibility: "public" });
   const hit = hits.items.find((h) => h.resource.key === key);
   if (!hit) throw new AppError("not_found", `${key} is not a public assistant of org ${sourceOrg}`);
-  return (await catalog.getVersion(hit.resource.id, "latest")).content;
+  const latest = await catalog.getVersion(hit.resource.id, "latest");
+  return { ...latest.content, version: latest.version };
 }

@@ -152,7 +152,7 @@ export function assistantsCommands(program: Command, globals: () => GlobalOption
         catalogUrl: urlOf("catalog"),
         token: (p.apiKey ?? p.accessToken)!,
         orgId,
-        keys: keys.length ? keys : ["assistants/default", "assistants/support"],
+        keys: keys.length ? keys : ["assistants/default", "assistants/router"],
       }).catch((error: unknown) => {
         throw seedError(error);
       });
