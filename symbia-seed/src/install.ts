@@ -69,10 +69,12 @@ export async function installAssistants(options: InstallAssistantsOptions): Prom
     }
     const body = { ...source.body, principal: { ...principal, agentId } };
     const input = { type: "assistant" as const, name, title: source.title, description: source.description, tags: source.tags, visibility: "org" as const, metadata: { ...source.metadata, installedFrom: `${sourceOrg}/${key}` }, body };
-    const mine = await catalog.getResource(key).catch((error: unknown) => {
+    // A key the org lacks resolves to the platform org's resource: only the org's own copy is "mine".
+    const found = await catalog.getResource(key).catch((error: unknown) => {
       if (isAppError(error) && error.code === "not_found") return null;
       throw error;
     });
+    const mine = found?.orgId === options.orgId ? found : null;
     if (!mine) await catalog.createResource(input as never);
     else await catalog.updateResource(key, { body } as never);
     let version: number;
@@ -91,8 +93,9 @@ export async function installAssistants(options: InstallAssistantsOptions): Prom
 
 /** The latest published content of a public assistant of `sourceOrg`. */
 async function publicAssistant(catalog: CatalogClient, key: string, sourceOrg: string): Promise<VersionContent> {
-  const hits = await catalog.search({ q: key.split("/").at(-1)!, type: "assistant", org: sourceOrg, visibility: "public" });
-  const hit = hits.items.find((h) => h.resource.key === key);
-  if (!hit) throw new AppError("not_found", `${key} is not a public assistant of org ${sourceOrg}`);
-  return (await catalog.getVersion(hit.resource.id, "latest")).content;
+  // Listed, not searched: a full-text search ranks and may leave the resource out.
+  for await (const resource of catalog.iterateResources({ type: "assistant", org: sourceOrg, visibility: "public" })) {
+    if (resource.key === key) return (await catalog.getVersion(resource.id, "latest")).content;
+  }
+  throw new AppError("not_found", `${key} is not a public assistant of org ${sourceOrg}`);
 }

@@ -1,3 +1,4 @@
+import { CatalogClient } from "@symbia/catalog-client";
 import { MessagingClient } from "@symbia/messaging-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applySeed, generateSeed, type SeedReport } from "../src/index.js";
@@ -24,15 +25,14 @@ describe("applySeed", () => {
     expect(kinds.filter((k) => k === "user")).toHaveLength(3);
     expect(kinds.filter((k) => k === "member")).toHaveLength(3);
     expect(first.entries.filter((e) => e.kind === "assistant")).toEqual([
-      expect.objectContaining({ key: "assistants/default", status: "exists" }),
-      expect.objectContaining({ key: "assistants/router", status: "exists" }),
+      expect.objectContaining({ key: "assistants/default", status: "created", id: expect.any(String) }),
+      expect.objectContaining({ key: "assistants/support", status: "created", id: expect.any(String) }),
     ]);
     expect(first.entries.filter((e) => e.kind === "agent").map((e) => e.key)).toEqual(plan.agents.map((a) => a.agentId));
     expect(first.entries.filter((e) => e.kind === "message").map((e) => e.key)).toEqual(["seed-42-m1", "seed-42-m2", "seed-42-m3"]);
     expect(first.entries.filter((e) => e.kind === "contract")).toHaveLength(2);
-    // Everything but the catalog's bootstrap assistants (which the seed only checks) is new.
-    expect(first.entries.filter((e) => e.kind !== "assistant").every((e) => e.status === "created")).toBe(true);
-    expect(first.created).toBe(first.entries.length - 2);
+    expect(first.entries.every((e) => e.status === "created")).toBe(true);
+    expect(first.created).toBe(first.entries.length);
   });
 
   it("puts the seeded content in the services: the owner sees the conversation, its members and messages", async () => {
@@ -52,6 +52,11 @@ describe("applySeed", () => {
     expect(participants).toEqual([userId(plan.users[0]!.email), userId(plan.users[1]!.email), ...plan.agents.map((a) => a.agentId)].sort());
     const messages = await messaging.listMessages(conversationId, { after: 0 });
     expect(messages.items.map((m) => m.content)).toEqual(plan.conversation.messages.map((m) => m.content));
+    // The bootstrap assistants are installed in the org's catalog, speaking as the seed's agents.
+    const catalog = new CatalogClient({ baseUrl: stack.catalog.url, token: login.body.accessToken, orgId: first.orgId });
+    const installed = await catalog.getVersion("assistants/default", "latest");
+    expect(installed.content.body).toMatchObject({ principal: { agentId: plan.agents[0]!.agentId } });
+    expect((await catalog.getResource("assistants/support")).orgId).toBe(first.orgId);
     const contracts = await fetch(`${stack.network.url}/api/contracts`, { headers: { authorization: `Bearer ${login.body.accessToken}`, "x-org-id": first.orgId } }).then((r) => r.json() as Promise<{ items: { orgId: string | null; to: string }[] }>);
     expect(contracts.items.filter((c) => c.orgId === first.orgId).map((c) => c.to).sort()).toEqual(plan.agents.map((a) => a.agentId).sort());
   });
