@@ -73,7 +73,7 @@ describe("the whole stack, started by npm start", () => {
 
   it("streams an assistant's reply through messaging, assistants, integrations and models", async () => {
     const agents = (await json(`${stack.urls.identity}/api/agents`)) as { items: { agentId: string; revokedAt: string | null }[] };
-    const helper = agents.items.find((a) => !a.revokedAt && /helper/.test(a.agentId)) ?? agents.items.find((a) => !a.revokedAt);
+    const helper = agents.items.find((a) => !a.revokedAt && /:default$/.test(a.agentId));
     expect(helper, "the org has the platform's assistants").toBeTruthy();
     const created = await symbia(stack, configDir, ["-o", "json", "msg", "create", "--name", "stack test", "--with", helper!.agentId]);
     expect(created.code, created.stderr).toBe(0);
@@ -91,6 +91,7 @@ describe("the whole stack, started by npm start", () => {
     const sent = await socket.send(conversation.id, { content: "Hello, who are you?", clientId: crypto.randomUUID() });
     const reply = await eventually(async () => finals.find((m) => m.sender.principalType === "agent" && m.replyTo === sent.id), "the assistant's reply", 60_000);
     expect(reply.content).toBe(TEST_MODEL_SENTENCE);
+    expect(reply.metadata).toMatchObject({ provider: "symbia-labs", model: "symbia-tiny-test", finishReason: "stop" });
     const replyChunks = chunks.filter((c) => c.messageId === reply.id);
     expect(replyChunks.length).toBeGreaterThan(1);
     expect(replyChunks.map((c) => c.delta).join("")).toBe(TEST_MODEL_SENTENCE);
@@ -100,8 +101,8 @@ describe("the whole stack, started by npm start", () => {
     expect(sent.traceId).toBeTruthy();
     const trace = await eventually(async () => {
       const t = (await json(`${stack.urls.logging}/api/traces/${sent.traceId}`)) as { services: string[] };
-      return t.services.length >= 4 ? t : undefined;
-    }, "the turn's spans in logging from four services", 30_000);
+      return ["messaging", "assistants", "integrations", "models"].every((s) => t.services.includes(s)) ? t : undefined;
+    }, "the turn's spans in logging from messaging, assistants, integrations and models", 30_000);
     expect(trace.services).toEqual(expect.arrayContaining(["messaging", "assistants", "integrations", "models"]));
     const traces = await symbia(stack, configDir, ["traces", sent.traceId!]);
     expect(traces.code, traces.stderr).toBe(0);
@@ -148,6 +149,7 @@ describe("the whole stack, started by npm start", () => {
     expect(seen.partialBeforeComplete, "a partial reply was on screen before it completed").toBe(true);
     expect(seen.finalText).toBe(TEST_MODEL_SENTENCE);
     expect(seen.stoppedLabel).toMatch(/stopped/);
+    expect(seen.modelNote, "the website says the answer comes from the test model").toMatch(/symbia-tiny-test — the built-in test model, not a real language model/);
     expect(existsSync(join(artifacts, "website-chat.png"))).toBe(true);
   }, 180_000);
 

@@ -66,7 +66,7 @@ beforeAll(async () => {
   ]);
   [messaging, integrations] = await Promise.all([
     spawnProgram("messaging", identity, { ...telemetry, MESSAGING_RELAY: "true", NETWORK_SERVICE_URL: network.url, MESSAGING_ASSISTANT_WEBHOOK_URL: "http://127.0.0.1:9/webhook", MESSAGING_WEBHOOK_RETRIES: "0" }),
-    spawnProgram("integrations", identity, { ...telemetry, MODELS_SERVICE_URL: models.url, INTEGRATIONS_MODEL_CONFIG: "env", INTEGRATIONS_DEFAULT_PROVIDER: "symbia-labs", INTEGRATIONS_TIMEOUT_MS: "60000" }),
+    spawnProgram("integrations", identity, { ...telemetry, MODELS_SERVICE_URL: models.url, INTEGRATIONS_MODEL_CONFIG: "env", INTEGRATIONS_DEFAULT_PROVIDER: "symbia-labs", INTEGRATIONS_TIMEOUT_MS: "60000", INTEGRATIONS_RELAY: "true", NETWORK_SERVICE_URL: network.url }),
   ]);
   assistants = connectRelay({
     networkUrl: network.url,

@@ -82,6 +82,21 @@ describe("createVerifier and signing-key rotation", () => {
     expect(await rejection(strict.verify(newToken))).toMatchObject({ code: "unauthenticated", message: "claim check failed: iss" });
   }, 30_000);
 
+  it("refuses every token of a principal the super admin revoked, once it reads the feed, and accepts the next login", async () => {
+    const target = await identity.registerUser();
+    const v = createVerifier({ identityUrl: identity.url, issuer: identity.issuer, auth: identity.serviceLogin("messaging"), revocationPollMs: 60_000 });
+    verifiers.push(v);
+    const second = await login(target.email);
+    expect(await v.verify(target.token)).toMatchObject({ id: target.principal.id });
+    const revoked = await identity.call(`/api/principals/${target.principal.id}/revoke-sessions`, { token: await login(admin.email), json: {} });
+    expect(revoked.status).toBe(204);
+    await v.syncRevocations();
+    for (const token of [target.token, second]) expect(await rejection(v.verify(token))).toMatchObject({ code: "unauthenticated", message: "token revoked" });
+    // Identity waits past the revocation's second, so a new login is not caught by it.
+    const fresh = await login(target.email);
+    expect(await v.verify(fresh)).toMatchObject({ id: target.principal.id });
+  });
+
   it("answers null without credentials and 401-style AppErrors for malformed headers and garbage", async () => {
     const v = verifier();
     expect(await v.authenticate({ headers: {}, transport: "http" })).toBeNull();

@@ -69,22 +69,21 @@ export async function installAssistants(options: InstallAssistantsOptions): Prom
     }
     const body = { ...source.body, principal: { ...principal, agentId } };
     const input = { type: "assistant" as const, name, title: source.title, description: source.description, tags: source.tags, visibility: "org" as const, metadata: { ...source.metadata, installedFrom: `${sourceOrg}/${key}` }, body };
-    // A key the org lacks resolves to the platform org's resource: only the org's own copy is "mine".
+    // A key names the caller's org's resource first, else a public one of another org: only ours counts.
     const found = await catalog.getResource(key).catch((error: unknown) => {
       if (isAppError(error) && error.code === "not_found") return null;
       throw error;
     });
-    const mine = found?.orgId === options.orgId ? found : null;
-    if (!mine) await catalog.createResource(input as never);
-    else await catalog.updateResource(key, { body } as never);
+    const mine = found && found.orgId === options.orgId ? found : null;
+    const id = mine ? (await catalog.updateResource(mine.id, { body } as never)).id : (await catalog.createResource(input as never)).id;
     let version: number;
     try {
-      version = (await catalog.publish(key, { changelog: `installed from ${sourceOrg}/${key}` })).version;
+      version = (await catalog.publish(id, { changelog: `installed from ${sourceOrg}/${key}` })).version;
       created = true;
     } catch (error) {
       // Unchanged since the last publish: already installed.
       if (!isAppError(error) || error.code !== "conflict") throw error;
-      version = (await catalog.getVersion(key, "latest")).version;
+      version = (await catalog.getVersion(id, "latest")).version;
     }
     installed.push({ key, agentId, status: created ? "created" : "exists", version });
   }

@@ -16,6 +16,8 @@ export interface BrowserChatResult {
   finalText: string;
   /** The label of the second reply after Stop was pressed (`… — stopped`). */
   stoppedLabel: string;
+  /** The note under the first reply naming the model that wrote it. */
+  modelNote: string;
 }
 
 /**
@@ -39,32 +41,35 @@ export async function browserChat(options: { websiteUrl: string; email: string; 
     await input.waitFor({ state: "visible" });
     await page.waitForFunction(() => !(document.querySelector('input[aria-label="message"]') as HTMLInputElement | null)?.disabled);
 
-    // Record every text the reply had while it was marked as streaming.
-    await page.evaluate(() => {
-      const w = window as unknown as { __partials: string[] };
-      w.__partials = [];
-      new MutationObserver(() => {
-        for (const el of document.querySelectorAll('[data-testid="reply"].streaming')) w.__partials.push(el.textContent ?? "");
-      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
-    });
+    // Record every text a reply had while it was marked as streaming. (A string, not a function:
+    // the test's transpiler may add helpers to functions that the page does not have.)
+    await page.evaluate(`
+      window.__partials = [];
+      window.__observer = new MutationObserver(() => {
+        for (const el of document.querySelectorAll('[data-testid="reply"].streaming')) window.__partials.push(el.textContent || "");
+      });
+      window.__observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    `);
     await input.fill("Hello from the browser");
     await page.getByRole("button", { name: "Send" }).click();
-    const firstReply = page.locator('[data-testid="reply"]:not(.streaming)').first();
+    // A reply is complete once it names its model (the stored message's metadata).
+    const firstReply = page.locator('[data-testid="reply"]:not(.streaming):has([data-testid="model"])').first();
     await firstReply.waitFor({ timeout: 60_000 });
     const replyText = (await firstReply.evaluate((el) => [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join(""))).trim();
-    const partials = await page.evaluate(() => (window as unknown as { __partials: string[] }).__partials);
+    const modelNote = (await firstReply.locator('[data-testid="model"]').textContent({ timeout: 10_000 })) ?? "";
+    const partials = (await page.evaluate("window.__partials")) as string[];
     const partialBeforeComplete = partials.some((p) => p.length > 0 && !p.includes(replyText));
 
     // A second reply, stopped while it streams.
     await input.fill("And once more, please");
     await page.getByRole("button", { name: "Send" }).click();
-    await page.locator('[data-testid="reply"].streaming').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="reply"].streaming').last().waitFor({ timeout: 60_000 });
     await page.getByRole("button", { name: "Stop" }).click();
     const stopped = page.locator('[data-testid="reply"] .who', { hasText: "stopped" }).first();
     await stopped.waitFor({ timeout: 30_000 });
     const stoppedLabel = (await stopped.textContent()) ?? "";
     await page.screenshot({ path: options.screenshot, fullPage: true });
-    return { partialBeforeComplete, finalText: replyText, stoppedLabel };
+    return { partialBeforeComplete, finalText: replyText, stoppedLabel, modelNote };
   } finally {
     await browser.close();
   }

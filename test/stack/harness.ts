@@ -38,7 +38,7 @@ export const ADMIN = {
 };
 
 /**
- * Starts the whole stack with `node scripts/start.mjs --new -y` (no TTY: the admin comes from
+ * Starts the whole stack with `node scripts/start.mjs --new -y --rebuild` (no TTY: the admin comes from
  * SYMBIA_ADMIN_*), on pg-mem, or on PostgreSQL in fresh per-service schemas when
  * TEST_DATABASE_URL is set. Resolves once the launcher prints that the stack is running.
  */
@@ -64,9 +64,11 @@ export async function startStack(timeoutMs = 300_000): Promise<Stack> {
     SYMBIA_ADMIN_ORG: ADMIN.org,
     // Fast telemetry so a turn's spans reach logging within the test.
     TELEMETRY_FLUSH_MS: "250",
+    // The test model's reply streams over ~3 s, so a stop lands while it streams.
+    MODELS_STREAM_INTERVAL_MS: "150",
     ...database,
   };
-  const child = spawn(process.execPath, [join(root, "scripts", "start.mjs"), "--new", "-y"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(root, "scripts", "start.mjs"), "--new", "-y", "--rebuild"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += String(d)));
   child.stderr!.on("data", (d) => (output += String(d)));

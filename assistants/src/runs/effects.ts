@@ -126,7 +126,7 @@ export function createRunEffects(deps: AssistantsDeps, ctx: RunEffectsContext): 
     let index = 0;
     let started = false;
     let content = "";
-    type Done = { finishReason?: string; content?: string; usage?: { promptTokens: number; completionTokens: number }; model?: string };
+    type Done = { finishReason?: string; content?: string; usage?: { promptTokens: number; completionTokens: number }; model?: string; provider?: string };
     const result: { done: Done | null; failure: { code?: string; message?: string } | null } = { done: null, failure: null };
     const queue: Array<{ event: string; data: string }> = [];
     const parser = createParser({ onEvent: (e) => queue.push({ event: e.event ?? "message", data: e.data }) });
@@ -208,7 +208,7 @@ export function createRunEffects(deps: AssistantsDeps, ctx: RunEffectsContext): 
     const finished = result.done;
     if (respond && messageId) {
       await ctx.run.waitIfPaused();
-      await send("message.stream.end", { messageId, chunks: index, metadata: { runId: ctx.run.runId, assistant: ctx.assistant.key, finishReason: finished.finishReason ?? "stop" } });
+      await send("message.stream.end", { messageId, chunks: index, metadata: { runId: ctx.run.runId, assistant: ctx.assistant.key, finishReason: finished.finishReason ?? "stop", ...(finished.provider ? { provider: finished.provider } : {}), ...(finished.model ? { model: finished.model } : {}) } });
       ctx.run.streamMessageId = null;
       if (ctx.run.conversationId) await appendHistory(deps.database, ctx.orgId, ctx.run.conversationId, { id: messageId, role: "assistant", content, sender: ctx.agent.id });
     }

@@ -39,6 +39,17 @@ afterAll(async () => {
 });
 
 describe("message:send and message:new", () => {
+  it("gives each message sent over one socket its own trace", async () => {
+    const a = await socketOf(alice);
+    const first = await emitAck(a, "message:send", { conversationId: conv, content: "turn one" });
+    const second = await emitAck(a, "message:send", { conversationId: conv, content: "turn two" });
+    expect(first.ok && second.ok).toBe(true);
+    const [one, two] = [first.ok ? first.data.traceId : null, second.ok ? second.data.traceId : null];
+    expect(one).toMatch(/^[0-9a-f]{32}$/);
+    expect(two).toMatch(/^[0-9a-f]{32}$/);
+    expect(one).not.toBe(two);
+  });
+
   it("two users and an agent receive the same messages with the same sequences", async () => {
     const [a, b, g] = [await socketOf(alice), await socketOf(bob), await socketOf(agent)];
     const seen = [record(a, "message:new"), record(b, "message:new"), record(g, "message:new")];

@@ -1,9 +1,16 @@
-import { socketEvent } from "@symbia/http";
+import { currentContext, newSpanId, newTraceId, runWithContext, socketEvent } from "@symbia/http";
 import { PageQuery, SocketEditPayload, SocketMessageRef, SocketReadPayload, SocketSendPayload, SyncPayload } from "@symbia/messaging-client";
 import { actorFromSocket } from "../actor.js";
 import * as conversations from "../conversations/conversations.service.js";
 import type { MessagingDeps } from "../deps.js";
 import * as messages from "./messages.service.js";
+
+/** The current socket event's context in a new trace. */
+function ownTrace() {
+  const context = currentContext();
+  const spanId = newSpanId();
+  return { ...(context ?? { requestId: spanId }), traceId: newTraceId(), spanId, parentSpanId: undefined };
+}
 
 /** Socket twins of the message routes, plus `conversation:sync` (recovery after reconnect). */
 export function messageSocketEvents(deps: MessagingDeps) {
@@ -13,7 +20,11 @@ export function messageSocketEvents(deps: MessagingDeps) {
       summary: "Send a message (ack: the stored message; the same clientId returns the first one)",
       schema: SocketSendPayload,
       rateLimit: { points: 100, durationSeconds: 1 },
-      handler: async ({ socket }, { conversationId, ...body }) => (await messages.sendMessage(deps, actorFromSocket(socket), conversationId, body)).message,
+      // Each message sent over a socket is a turn of its own: a new trace (the socket's handshake
+      // trace would otherwise join every turn of the connection), which the stored message and
+      // its message.new carry.
+      handler: async ({ socket }, { conversationId, ...body }) =>
+        runWithContext(ownTrace(), async () => (await messages.sendMessage(deps, actorFromSocket(socket), conversationId, body)).message),
     }),
     socketEvent({
       event: "message:edit",

@@ -10,7 +10,12 @@ interface Line {
   text: string;
   streaming: boolean;
   status?: string;
+  /** The model that wrote a reply (`provider/model`), from the reply's metadata. */
+  model?: string;
 }
+
+/** The models service's built-in test model: real inference, one fixed sentence. */
+const TEST_MODEL = "symbia-tiny-test";
 
 interface Conversation {
   id: string;
@@ -48,6 +53,7 @@ function MemberChat() {
     traceId: m.traceId,
     streaming: false,
     ...(m.status === "cancelled" ? { status: "stopped" } : {}),
+    ...(typeof m.metadata?.model === "string" ? { model: `${typeof m.metadata.provider === "string" ? `${m.metadata.provider}/` : ""}${m.metadata.model}` } : {}),
   });
 
   useEffect(() => {
@@ -210,7 +216,10 @@ function GuestChat() {
 
 function Messages({ lines }: { lines: Line[] }) {
   const end = useRef<HTMLDivElement | null>(null);
-  useEffect(() => end.current?.scrollIntoView({ block: "end" }), [lines]);
+  // A block body: newer browsers return a Promise from scrollIntoView, which React would take for a cleanup.
+  useEffect(() => {
+    void end.current?.scrollIntoView({ block: "end" });
+  }, [lines]);
   return (
     <div className="messages" aria-live="polite">
       {lines.map((l) => (
@@ -221,6 +230,12 @@ function Messages({ lines }: { lines: Line[] }) {
             {l.traceId ? <a className="trace" href={`#/admin/trace/${l.traceId}`} title="this turn's trace across services">trace</a> : null}
           </div>
           {l.text}
+          {l.model ? (
+            <div className="model" data-testid="model">
+              {l.model}
+              {l.model.endsWith(TEST_MODEL) ? " — the built-in test model, not a real language model: set a provider key or add a GGUF model to get real answers" : ""}
+            </div>
+          ) : null}
         </div>
       ))}
       <div ref={end} />
