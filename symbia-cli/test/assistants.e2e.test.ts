@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,12 +7,9 @@ import { spawnIdentity, TEST_PASSWORD, type IdentityProcess, type TestUser } fro
 import { spawnService, type ServiceProcess } from "@symbia/seed/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// The assistants service's REST for assistants, runs and rule tests comes with feat/assistants'
-// second part: until it is on this branch, there is nothing to run these commands against.
-const assistantsBuilt = existsSync(new URL("../../assistants/src/runs/runs.routes.ts", import.meta.url));
 const bin = fileURLToPath(new URL("../bin/symbia.mjs", import.meta.url));
 
-describe.skipIf(!assistantsBuilt)("symbia assistants against a real assistants service", () => {
+describe("symbia assistants against a real assistants service", () => {
   let identity: IdentityProcess;
   let assistants: ServiceProcess;
   let user: TestUser;

@@ -4,6 +4,7 @@ import { MessagingClient, type Conversation } from "@symbia/messaging-client";
 import { AppError, isAppError } from "@symbia/sys";
 import { z } from "zod";
 import type { SeedData } from "./generate.js";
+import { findPublicAssistant } from "./install.js";
 
 /** Where the services are, and the operator's credential. */
 export interface ApplySeedOptions {
@@ -12,11 +13,13 @@ export interface ApplySeedOptions {
   networkUrl: string;
   catalogUrl: string;
   /**
-   * The operator's bearer token (access token or API key). Used for the catalog reads that check
-   * the bootstrap assistants; everything inside the demo org is done as the plan's owner, who
-   * creates the org and so owns it.
+   * The operator's bearer token (access token or API key): checked with identity before anything
+   * is written, so only an authenticated principal seeds. Everything inside the demo org is done
+   * as the plan's owner, who creates the org and so owns it.
    */
   token: string;
+  /** Org whose public assistants are installed (catalog's CATALOG_PLATFORM_ORG_ID; default `platform`). */
+  sourceOrgId?: string;
   /** Per-request timeout in ms (default 15 000). */
   timeoutMs?: number;
 }
@@ -59,7 +62,9 @@ const staticToken = (token: string) => ({ getToken: async () => token });
  * same plan creates nothing and reports every entry as `exists` with the same ids.
  *
  * Order: users (registered with their seeded passwords) → the org (created by the owner) →
- * members with their roles → the bootstrap assistants (checked in catalog) and their agents →
+ * members with their roles → an agent `assistant:<org slug>:<name>` for each bootstrap assistant
+ * (the assistants service runs the platform's `assistants/<name>` for it; the report checks the
+ * platform resource exists) →
  * the conversation, its participants and opening messages (each sent by its author) → network
  * contracts from messaging to each agent.
  *
@@ -73,6 +78,7 @@ export async function applySeed(plan: SeedData, options: ApplySeedOptions): Prom
   const timeoutMs = options.timeoutMs ?? 15_000;
   const entries: SeedReportEntry[] = [];
   const anonymous = new IdentityClient(options.identityUrl, undefined, timeoutMs);
+  await new IdentityClient(options.identityUrl, staticToken(options.token), timeoutMs).request("GET", "/api/auth/me", z.object({ id: z.string() }).loose());
   const setup = await anonymous.request("GET", "/api/auth/setup", z.object({ needsAdmin: z.boolean() }), undefined, false);
   if (setup.needsAdmin) throw new AppError("conflict", "identity has no super admin yet: create it first (the first user registered becomes super admin)");
 
@@ -128,16 +134,11 @@ export async function applySeed(plan: SeedData, options: ApplySeedOptions): Prom
     owner = users.get(ownerPlan.email)!;
   }
 
-  // The bootstrap assistants in catalog, and an agent principal for each in the org.
-  const catalog = new CatalogClient({ baseUrl: options.catalogUrl, token: options.token });
+  // An agent principal for each bootstrap assistant, then the assistant itself installed into the
+  // org (its public catalog resource copied under the same key, speaking as that agent), so the
+  // assistants service loads it for the org.
+  const orgCatalog = new CatalogClient({ baseUrl: options.catalogUrl, token: owner.token, orgId });
   for (const agent of plan.agents) {
-    try {
-      const resource = await catalog.getResource(agent.catalogRef);
-      entries.push({ kind: "assistant", key: agent.catalogRef, id: resource.id, status: "exists" });
-    } catch (error) {
-      if (!isAppError(error) || error.code !== "not_found") throw error;
-      entries.push({ kind: "assistant", key: agent.catalogRef, id: null, status: "missing" });
-    }
     const existing = await asOwner()
       .request("GET", `/api/agents/${encodeURIComponent(agent.agentId)}`, Agent, undefined, true, orgId)
       .catch((error: unknown) => {
@@ -148,6 +149,15 @@ export async function applySeed(plan: SeedData, options: ApplySeedOptions): Prom
     else {
       const created = await asOwner().request("POST", "/api/agents", AgentWithSecret, { agentId: agent.agentId, name: agent.name, capabilities: agent.capabilities }, true, orgId);
       entries.push({ kind: "agent", key: agent.agentId, id: created.agent.entityId, status: "created" });
+    }
+    // The platform assistant the agent runs (the assistants service runs it for assistant:<org>:<name>).
+    try {
+      const source = await findPublicAssistant(orgCatalog, agent.catalogRef, options.sourceOrgId ?? "platform");
+      entries.push({ kind: "assistant", key: agent.catalogRef, id: source.id, status: "exists" });
+    } catch (error) {
+      // A catalog without the platform's bootstrap resources: the agent is there, the assistant is not.
+      if (!isAppError(error) || error.code !== "not_found") throw error;
+      entries.push({ kind: "assistant", key: agent.catalogRef, id: null, status: "missing" });
     }
   }
 

@@ -82,8 +82,8 @@ export function generateSeed(seed: number, options: SeedOptions = {}): SeedData 
   }
   // The two bootstrap assistants of the catalog (catalog/bootstrap/platform.json), as agents of this org.
   const agents: SeedAgent[] = [
-    { agentId: `assistant:${slug}:default`, name: "Default assistant", catalogRef: "assistants/default", capabilities: ["cap:messaging.read", "cap:messaging.send", "cap:integrations.execute"] },
-    { agentId: `assistant:${slug}:router`, name: "Router assistant", catalogRef: "assistants/router", capabilities: ["cap:messaging.read", "cap:messaging.send", "cap:messaging.route"] },
+    { agentId: `assistant:${slug}:default`, name: "Helper assistant", catalogRef: "assistants/default", capabilities: ["cap:messaging.read", "cap:messaging.send", "cap:integrations.execute"] },
+    { agentId: `assistant:${slug}:router`, name: "Support desk", catalogRef: "assistants/router", capabilities: ["cap:messaging.read", "cap:messaging.send", "cap:integrations.execute"] },
   ];
   // The conversation has its own stream, so it does not change with the number of users.
   const talk = new Faker({ locale: [en] });

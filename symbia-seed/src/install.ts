@@ -52,7 +52,7 @@ export async function installAssistants(options: InstallAssistantsOptions): Prom
   const sourceOrg = options.sourceOrgId ?? "platform";
   const installed: InstalledAssistant[] = [];
   for (const key of options.keys) {
-    const source = await publicAssistant(catalog, key, sourceOrg);
+    const { content: source, version } = await findPublicAssistant(catalog, key, sourceOrg);
     const name = source.name;
     const agentId = `assistant:${org.slug}:${name}`;
     const principal = (source.body.principal ?? {}) as { capabilities?: string[] };
@@ -66,16 +66,22 @@ export async function installAssistants(options: InstallAssistantsOptions): Prom
       await identity.request("POST", "/api/agents", AgentWithSecret, { agentId, name: source.title ?? name, capabilities }, true, options.orgId);
       created = true;
     }
-    installed.push({ key, agentId, status: created ? "created" : "exists", version: source.version });
+    installed.push({ key, agentId, status: created ? "created" : "exists", version });
   }
   return installed;
 }
 
-/** The latest published content of a public assistant of `sourceOrg`. */
-async function publicAssistant(catalog: CatalogClient, key: string, sourceOrg: string): Promise<VersionContent & { version: number }> {
-  const hits = await catalog.search({ q: key.split("/").at(-1)!, type: "assistant", org: sourceOrg, visibility: "public" });
-  const hit = hits.items.find((h) => h.resource.key === key);
-  if (!hit) throw new AppError("not_found", `${key} is not a public assistant of org ${sourceOrg}`);
-  const latest = await catalog.getVersion(hit.resource.id, "latest");
-  return { ...latest.content, version: latest.version };
+/**
+ * A public assistant resource of `sourceOrg` by key, with its latest published version.
+ *
+ * @throws AppError `not_found` when `sourceOrg` has no public assistant with that key.
+ */
+export async function findPublicAssistant(catalog: CatalogClient, key: string, sourceOrg = "platform"): Promise<{ id: string; version: number; content: VersionContent }> {
+  // Listed, not searched: a full-text search ranks and may leave the resource out.
+  for await (const resource of catalog.iterateResources({ type: "assistant", org: sourceOrg, visibility: "public" })) {
+    if (resource.key !== key) continue;
+    const latest = await catalog.getVersion(resource.id, "latest");
+    return { id: resource.id, version: latest.version, content: latest.content };
+  }
+  throw new AppError("not_found", `${key} is not a public assistant of org ${sourceOrg}`);
 }

@@ -24,13 +24,13 @@ describe("applySeed", () => {
     expect(kinds.filter((k) => k === "user")).toHaveLength(3);
     expect(kinds.filter((k) => k === "member")).toHaveLength(3);
     expect(first.entries.filter((e) => e.kind === "assistant")).toEqual([
-      expect.objectContaining({ key: "assistants/default", status: "exists" }),
-      expect.objectContaining({ key: "assistants/router", status: "exists" }),
+      expect.objectContaining({ key: "assistants/default", status: "exists", id: expect.any(String) }),
+      expect.objectContaining({ key: "assistants/router", status: "exists", id: expect.any(String) }),
     ]);
     expect(first.entries.filter((e) => e.kind === "agent").map((e) => e.key)).toEqual(plan.agents.map((a) => a.agentId));
     expect(first.entries.filter((e) => e.kind === "message").map((e) => e.key)).toEqual(["seed-42-m1", "seed-42-m2", "seed-42-m3"]);
     expect(first.entries.filter((e) => e.kind === "contract")).toHaveLength(2);
-    // Everything but the catalog's bootstrap assistants (which the seed only checks) is new.
+    // Everything but the platform's assistants (which the seed only checks) is new.
     expect(first.entries.filter((e) => e.kind !== "assistant").every((e) => e.status === "created")).toBe(true);
     expect(first.created).toBe(first.entries.length - 2);
   });
@@ -52,6 +52,11 @@ describe("applySeed", () => {
     expect(participants).toEqual([userId(plan.users[0]!.email), userId(plan.users[1]!.email), ...plan.agents.map((a) => a.agentId)].sort());
     const messages = await messaging.listMessages(conversationId, { after: 0 });
     expect(messages.items.map((m) => m.content)).toEqual(plan.conversation.messages.map((m) => m.content));
+    // The agents that speak for the platform's assistants in the org.
+    for (const agent of plan.agents) {
+      const found = await stack.identity.call(`/api/agents/${encodeURIComponent(agent.agentId)}`, { token: login.body.accessToken, orgId: first.orgId });
+      expect(found.status).toBe(200);
+    }
     const contracts = await fetch(`${stack.network.url}/api/contracts`, { headers: { authorization: `Bearer ${login.body.accessToken}`, "x-org-id": first.orgId } }).then((r) => r.json() as Promise<{ items: { orgId: string | null; to: string }[] }>);
     expect(contracts.items.filter((c) => c.orgId === first.orgId).map((c) => c.to).sort()).toEqual(plan.agents.map((a) => a.agentId).sort());
   });
