@@ -146,7 +146,7 @@ describe("the whole stack, started by npm start", () => {
     const artifacts = join(process.cwd(), "test-results");
     await mkdir(artifacts, { recursive: true });
     const seen = await browserChat({ websiteUrl: stack.websiteUrl, email: ADMIN.email, password: ADMIN.password, screenshot: join(artifacts, "website-chat.png") });
-    expect(seen.partialBeforeComplete, "a partial reply was on screen before it completed").toBe(true);
+    expect(seen.partialBeforeComplete, `a partial reply was on screen before it completed; seen: ${JSON.stringify(seen.partials)}`).toBe(true);
     expect(seen.finalText).toBe(TEST_MODEL_SENTENCE);
     expect(seen.stoppedLabel).toMatch(/stopped/);
     expect(seen.modelNote, "the website says the answer comes from the test model").toMatch(/symbia-tiny-test — the built-in test model, not a real language model/);

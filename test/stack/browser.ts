@@ -12,6 +12,8 @@ const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgrou
 export interface BrowserChatResult {
   /** A partial reply was on screen while it was still streaming. */
   partialBeforeComplete: boolean;
+  /** The texts a streaming reply showed, in order (for the failure message). */
+  partials: string[];
   /** The completed first reply's text. */
   finalText: string;
   /** The label of the second reply after Stop was pressed (`… — stopped`). */
@@ -46,7 +48,10 @@ export async function browserChat(options: { websiteUrl: string; email: string; 
     await page.evaluate(`
       window.__partials = [];
       window.__observer = new MutationObserver(() => {
-        for (const el of document.querySelectorAll('[data-testid="reply"].streaming')) window.__partials.push(el.textContent || "");
+        for (const el of document.querySelectorAll('[data-testid="reply"].streaming')) {
+          const text = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join("");
+          if (window.__partials.at(-1) !== text) window.__partials.push(text);
+        }
       });
       window.__observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
     `);
@@ -58,7 +63,8 @@ export async function browserChat(options: { websiteUrl: string; email: string; 
     const replyText = (await firstReply.evaluate((el) => [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join(""))).trim();
     const modelNote = (await firstReply.locator('[data-testid="model"]').textContent({ timeout: 10_000 })) ?? "";
     const partials = (await page.evaluate("window.__partials")) as string[];
-    const partialBeforeComplete = partials.some((p) => p.length > 0 && !p.includes(replyText));
+    // A partial reply: a non-empty beginning of the final text, shown while it streamed.
+    const partialBeforeComplete = partials.some((p) => p.trim().length > 0 && p.trim().length < replyText.length && replyText.startsWith(p.trim()));
 
     // A second reply, stopped while it streams.
     await input.fill("And once more, please");
@@ -69,7 +75,7 @@ export async function browserChat(options: { websiteUrl: string; email: string; 
     await stopped.waitFor({ timeout: 30_000 });
     const stoppedLabel = (await stopped.textContent()) ?? "";
     await page.screenshot({ path: options.screenshot, fullPage: true });
-    return { partialBeforeComplete, finalText: replyText, stoppedLabel, modelNote };
+    return { partialBeforeComplete, partials, finalText: replyText, stoppedLabel, modelNote };
   } finally {
     await browser.close();
   }

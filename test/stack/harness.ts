@@ -64,8 +64,9 @@ export async function startStack(timeoutMs = 300_000): Promise<Stack> {
     SYMBIA_ADMIN_ORG: ADMIN.org,
     // Fast telemetry so a turn's spans reach logging within the test.
     TELEMETRY_FLUSH_MS: "250",
-    // The test model's reply streams over ~3 s, so a stop lands while it streams.
-    MODELS_STREAM_INTERVAL_MS: "150",
+    // The test model's reply streams over ~5 s, so a stop lands while it streams and the
+    // browser renders partial replies even on a loaded machine.
+    MODELS_STREAM_INTERVAL_MS: "250",
     ...database,
   };
   const child = spawn(process.execPath, [join(root, "scripts", "start.mjs"), "--new", "-y", "--rebuild"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
