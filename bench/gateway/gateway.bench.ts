@@ -51,7 +51,7 @@ try {
     [fileURLToPath(new URL("../../integrations/src/index.ts", import.meta.url))],
     {
       NODE_ENV: "production",
-      LOG_LEVEL: "info", // as in production: one line per request
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info", // as in production: one line per request
       INTEGRATIONS_PORT: "0",
       RATE_LIMIT_POINTS: "0",
       SHUTDOWN_DELAY_MS: "0",
