@@ -16,7 +16,7 @@ import type { ActionEffects } from "../../assistants/src/actions/effects.js";
 import { evaluateRuleSet, RuleEvent, validateRuleSet, type RuleSetInput } from "../../assistants/src/rules/index.js";
 
 import { notMeasured, row, start, summarize } from "../lib/report.js";
-import { ensureWebsiteBuilt, launchStack, STACK_ADMIN } from "../lib/stack.js";
+import { assistantDeliveryFailure, ensureWebsiteBuilt, launchStack, STACK_ADMIN } from "../lib/stack.js";
 import { login, measureTurns, seedAssistants, type TurnsResult } from "../lib/turns.js";
 
 const bench = start("assistants");
@@ -129,7 +129,8 @@ else {
     const owner = await seedAssistants(stack, await login(stack, STACK_ADMIN.email, STACK_ADMIN.password));
     turns = await measureTurns(stack, owner, TURNS);
   } catch (error) {
-    turns = (error as Error).message;
+    const failure = assistantDeliveryFailure(stack);
+    turns = `${(error as Error).message}${failure ? `; messaging's log: ${failure}` : ""}`;
   } finally {
     await stack.interrupt();
     await stack.dispose();

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { load, type LoadResult } from "../lib/load.js";
 import { notMeasured, row, start, type Row } from "../lib/report.js";
-import { ensureWebsiteBuilt, launchStack, rssMiB, STACK_ADMIN, stackMemory } from "../lib/stack.js";
+import { assistantDeliveryFailure, ensureWebsiteBuilt, launchStack, rssMiB, STACK_ADMIN, stackMemory } from "../lib/stack.js";
 import { call, login, measureTurns, seedAssistants, type TurnsResult } from "../lib/turns.js";
 
 const bench = start("stack");
@@ -85,7 +85,8 @@ try {
   try {
     turns = await measureTurns(stack, await seedAssistants(stack, session), TURNS);
   } catch (error) {
-    turns = (error as Error).message;
+    const failure = assistantDeliveryFailure(stack);
+    turns = `${(error as Error).message}${failure ? `; messaging's log: ${failure}` : ""}`;
   }
   details.turns = turns;
   const plainConversation = (await call(session, `${stack.urls.messaging}/api/conversations`, { json: { type: "group", name: "bench load" } })) as { id: string };
