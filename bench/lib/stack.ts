@@ -205,3 +205,20 @@ export function assistantDeliveryFailure(stack: LaunchedStack): string | undefin
     return last.slice(0, 200);
   }
 }
+
+/** CPU time (user + system, ms) a process and all its descendants have used so far. */
+export function cpuMsOfTree(pid: number): number {
+  let ticks = 0;
+  try {
+    // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks = Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+  return (ticks * 1000) / CLOCK_TICKS + childrenOf(pid).reduce((sum, child) => sum + cpuMsOfTree(child), 0);
+}
+
+/** Linux's USER_HZ: /proc times are in hundredths of a second. */
+const CLOCK_TICKS = 100;
