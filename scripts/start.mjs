@@ -4,7 +4,8 @@
 // everything runs; Ctrl-C stops all of them cleanly (memory state is exported on the way out).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createInterface } from "node:readline/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -129,7 +130,11 @@ async function main() {
     );
   }
 
-  if (running.has("identity")) await ensureAdmin(env, `http://127.0.0.1:${env.IDENTITY_PORT ?? 5001}`);
+  if (running.has("identity")) {
+    const created = await ensureAdmin(env, `http://127.0.0.1:${env.IDENTITY_PORT ?? 5001}`);
+    const admin = created ?? (env.SYMBIA_ADMIN_EMAIL && env.SYMBIA_ADMIN_PASSWORD ? { email: env.SYMBIA_ADMIN_EMAIL, password: env.SYMBIA_ADMIN_PASSWORD } : undefined);
+    if (admin && running.has("catalog") && running.has("assistants")) await installAssistants(env, admin);
+  }
 
   // The website: built once (or with --rebuild), then served with the services proxied under it.
   const websitePort = env.WEBSITE_PORT ?? String(5000 + portOffset);
@@ -224,6 +229,35 @@ async function ask(question, { silent = false } = {}) {
   }
 }
 
+/**
+ * The platform's two assistants in the admin's organization (idempotent: `symbia assistants
+ * install` keeps what exists), so the live chat has someone to talk to.
+ */
+async function installAssistants(env, admin) {
+  const configDir = mkdtempSync(join(tmpdir(), "symbia-start-"));
+  const cli = (args, input = "") =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [join(root, "symbia-cli", "bin", "symbia.mjs"), ...args], { cwd: root, env: { ...env, SYMBIA_CONFIG_DIR: configDir }, stdio: ["pipe", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.stdin.end(input);
+      child.once("exit", (code) => resolve({ code, out }));
+    });
+  try {
+    const login = await cli(["login", "--email", admin.email, "--password-stdin"], admin.password);
+    const result = login.code === 0 ? await cli(["-o", "json", "assistants", "install"]) : login;
+    if (result.code !== 0) {
+      process.stdout.write(`\nThe platform's assistants were not installed in your organization: ${result.out.trim()}\nRun \`npx symbia assistants install\` once the stack runs.\n`);
+      return;
+    }
+    const installed = JSON.parse(result.out);
+    process.stdout.write(`\nAssistants in your organization: ${installed.map((a) => `${a.agentId} (${a.status})`).join(", ")}\n`);
+  } finally {
+    rmSync(configDir, { recursive: true, force: true });
+  }
+}
+
 /** First run: create the super admin from a prompt (or say how, when not interactive). */
 async function ensureAdmin(env, identityUrl) {
   const { needsAdmin } = await (await fetch(`${identityUrl}/api/auth/setup`)).json();
@@ -245,7 +279,7 @@ async function ensureAdmin(env, identityUrl) {
     const res = await fetch(`${identityUrl}/api/auth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, name, password, orgName }) });
     if (res.status === 201) {
       process.stdout.write(`  Super admin ${email} created with organization ${orgName}.\n`);
-      return;
+      return { email, password };
     }
     const body = await res.json().catch(() => ({}));
     process.stdout.write(`  ${body.error?.message ?? `failed (${res.status})`}; try again.\n`);

@@ -73,7 +73,7 @@ describe("the whole stack, started by npm start", () => {
 
   it("streams an assistant's reply through messaging, assistants, integrations and models", async () => {
     const agents = (await json(`${stack.urls.identity}/api/agents`)) as { items: { agentId: string; revokedAt: string | null }[] };
-    const helper = agents.items.find((a) => !a.revokedAt && /helper/.test(a.agentId)) ?? agents.items.find((a) => !a.revokedAt);
+    const helper = agents.items.find((a) => !a.revokedAt && /:default$/.test(a.agentId));
     expect(helper, "the org has the platform's assistants").toBeTruthy();
     const created = await symbia(stack, configDir, ["-o", "json", "msg", "create", "--name", "stack test", "--with", helper!.agentId]);
     expect(created.code, created.stderr).toBe(0);

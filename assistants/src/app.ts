@@ -2,6 +2,9 @@ import { createServer, type SymbiaServer } from "@symbia/http";
 import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import pkg from "../package.json" with { type: "json" };
 import type { AssistantsDeps } from "./deps.js";
+import { assistantsRouter, graphsRouter, rulesRouter } from "./assistants/assistants.routes.js";
+import { webhooksRouter } from "./events/events.routes.js";
+import { runsRouter } from "./runs/runs.routes.js";
 import { workspacesRouter } from "./workspaces/workspaces.routes.js";
 
 /** The assistants service: every feature router, identity's verifier in the auth slot, identity in readiness. */
@@ -21,8 +24,17 @@ export function createApp(deps: AssistantsDeps): SymbiaServer {
         if (!res.ok) throw new Error(`identity answered ${res.status}`);
       },
     },
-    tags: [{ name: "code-tools", description: "Workspaces and code tools" }],
-    routers: [workspacesRouter(deps)],
+    tags: [
+      { name: "assistants", description: "Loaded assistants" },
+      { name: "runs", description: "Runs and their logs" },
+      { name: "rules", description: "Rule-set dry runs" },
+      { name: "graphs", description: "Prompt-graph validation and runs" },
+      { name: "bus", description: "Messaging's webhook" },
+      { name: "code-tools", description: "Workspaces and code tools" },
+    ],
+    routers: [assistantsRouter(deps), runsRouter(deps), rulesRouter(deps), graphsRouter(deps), webhooksRouter(deps), workspacesRouter(deps)],
+    // The relay node starts after listen, leaves first at shutdown, and shows in /health/ready.
+    ...(deps.relay ? { relay: deps.relay } : {}),
   });
   server.onShutdown("background work", () => deps.close());
   if (deps.telemetry) attachTelemetry(server, deps.telemetry);

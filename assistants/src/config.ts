@@ -39,8 +39,8 @@ export const AssistantsConfigSchema = z.object({
   /** ASSISTANTS_DEFAULT_PROVIDER / ASSISTANTS_DEFAULT_MODEL: model of assistants that name none in an action. */
   defaultProvider: z.string().min(1).default("symbia-labs"),
   defaultModel: z.string().min(1).default("symbia-tiny-test"),
-  /** ASSISTANTS_HISTORY_MESSAGES: earlier conversation messages given to llm.invoke by default. */
-  historyMessages: int(20),
+  /** ASSISTANTS_WEBHOOK_ALLOW_PRIVATE: let webhook.call reach private and loopback addresses (default: only outside production). */
+  webhookAllowPrivate: z.boolean(),
   /** ASSISTANTS_LLM_TIMEOUT_MS: per-attempt timeout of an integrations call. */
   llmTimeoutMs: int(60_000, 100),
 });
@@ -74,8 +74,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bashEnabled: env.ASSISTANTS_BASH_ENABLED || undefined,
     defaultProvider: env.ASSISTANTS_DEFAULT_PROVIDER || undefined,
     defaultModel: env.ASSISTANTS_DEFAULT_MODEL || undefined,
-    historyMessages: env.ASSISTANTS_HISTORY_MESSAGES || undefined,
     llmTimeoutMs: env.ASSISTANTS_LLM_TIMEOUT_MS || undefined,
+    webhookAllowPrivate: env.ASSISTANTS_WEBHOOK_ALLOW_PRIVATE ? ["true", "1", "yes"].includes(env.ASSISTANTS_WEBHOOK_ALLOW_PRIVATE) : base.env !== "production",
   });
   if (base.env === "production" && !own.serviceSecret) throw new Error("ASSISTANTS_SERVICE_SECRET is required in production");
   return { ...base, ...own, telemetry: telemetryConfigFromEnv(env) };

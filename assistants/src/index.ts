@@ -7,4 +7,5 @@ const deps = await buildDeps(config);
 const server = createApp(deps);
 server.installSignalHandlers();
 await server.listen(config.port, config.host);
+await deps.start();
 deps.logger.info({ url: server.url(), instance: config.instanceId }, "assistants listening");

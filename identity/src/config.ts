@@ -36,6 +36,8 @@ export const IdentityConfigSchema = z.object({
   authRateLimit: z.object({ points: z.coerce.number().int().min(1).default(20), durationSeconds: z.coerce.number().int().min(1).default(60) }),
   /** LOGIN_FAILURES_PER_ACCOUNT per 15 minutes before an account's logins are refused (default 10). */
   loginFailuresPerAccount: z.coerce.number().int().min(1).default(10),
+  /** PASSWORD_RESET_REQUESTS_PER_ACCOUNT per hour: reset requests for one email address (default 5), counted whether or not it exists. */
+  passwordResetRequestsPerAccount: z.coerce.number().int().min(1).default(5),
   /** IDENTITY_JOIN_NETWORK: join the network (NETWORK_SERVICE_URL) as node service:identity; default true, false under NODE_ENV=test. */
   joinNetwork: z.stringbool(),
 });
@@ -76,6 +78,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     passwordResetWebhookUrl: env.PASSWORD_RESET_WEBHOOK_URL || undefined,
     authRateLimit: { points: env.AUTH_RATE_LIMIT_POINTS || undefined, durationSeconds: env.AUTH_RATE_LIMIT_SECONDS || undefined },
     loginFailuresPerAccount: env.LOGIN_FAILURES_PER_ACCOUNT || undefined,
+    passwordResetRequestsPerAccount: env.PASSWORD_RESET_REQUESTS_PER_ACCOUNT || undefined,
     joinNetwork: env.IDENTITY_JOIN_NETWORK || (base.env === "test" ? "false" : "true"),
   });
   return { ...base, ...own, telemetry: telemetryConfigFromEnv(env) };

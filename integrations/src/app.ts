@@ -30,6 +30,8 @@ export function createApp(deps: AppDeps): SymbiaServer {
       },
     },
     ...(deps.telemetry ? { telemetry: requestTelemetry(deps.telemetry) } : {}),
+    // The relay node starts after listen, leaves first at shutdown, and shows in /health/ready.
+    ...(deps.relay ? { relay: deps.relay } : {}),
     routers: [executeRouter(deps), openAiRouter(deps), usageRouter(deps.database), budgetsRouter(deps.budgets)],
     tags: [
       { name: "integrations", description: "Execute calls on any provider; cancel runs; list providers." },

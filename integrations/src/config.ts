@@ -126,6 +126,8 @@ export const GatewaySettingsSchema = z.object({
   catalogPlatformOrgId: z.string().min(1).max(100).default("platform"),
   /** INTEGRATIONS_CATALOG_CACHE_MS: how long an org's catalog configuration is reused. */
   catalogCacheMs: int(30_000),
+  /** INTEGRATIONS_RELAY: join the network relay as `service:integrations` for `llm.run.cancel|preempt` (default true, false under NODE_ENV=test; needs INTEGRATIONS_SERVICE_SECRET). */
+  relayEnabled: bool(true),
 });
 export type GatewaySettings = z.infer<typeof GatewaySettingsSchema>;
 
@@ -194,6 +196,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     credentialBaseUrls: env.INTEGRATIONS_CREDENTIAL_BASE_URLS || undefined,
     prices: env.INTEGRATIONS_PRICES,
     modelConfig: env.INTEGRATIONS_MODEL_CONFIG || undefined,
+    relayEnabled: env.INTEGRATIONS_RELAY || (env.NODE_ENV === "test" ? "false" : undefined),
     catalogCacheMs: env.INTEGRATIONS_CATALOG_CACHE_MS || undefined,
     catalogPlatformOrgId: env.INTEGRATIONS_CATALOG_PLATFORM_ORG_ID || undefined,
   });

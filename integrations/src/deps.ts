@@ -3,6 +3,7 @@ import { createDatabase, type Database } from "@symbia/db";
 import { CatalogClient } from "@symbia/catalog-client";
 import { createLogger, outgoingTraceHeaders, type Authenticator, type Logger } from "@symbia/http";
 import { createVerifier, IdentityClient, loginAsService, type LoginSession } from "@symbia/id";
+import type { RelayClient } from "@symbia/relay";
 import { createServiceTelemetry, telemetryDestination } from "@symbia/logging-client";
 import { BudgetTracker } from "./budgets/budgets.service.js";
 import type { IntegrationsConfig } from "./config.js";
@@ -19,6 +20,7 @@ import { ProviderError } from "./providers/errors.js";
 import { huggingFaceAdapter } from "./providers/huggingface.adapter.js";
 import { openAiAdapter } from "./providers/openai.adapter.js";
 import { LedgerWriter } from "./usage/ledger.js";
+import { integrationsRelay } from "./relay/relay.js";
 
 export type IntegrationsSchema = typeof schema;
 /** The service's drizzle-kit migrations. */
@@ -31,6 +33,8 @@ export interface AppDeps extends GatewayDeps {
   authenticate: Authenticator;
   /** The service's own login at identity (null without INTEGRATIONS_SERVICE_SECRET). */
   session: LoginSession | null;
+  /** The network node `service:integrations` (absent when INTEGRATIONS_RELAY is off or without a service secret). */
+  relay?: RelayClient;
   /** Stops background work (revocation feed, breaker timers, catalog cache); the ledger is flushed by the server's shutdown. */
   close(): Promise<void>;
 }
@@ -115,6 +119,8 @@ export async function buildDeps(config: IntegrationsConfig, overrides: DepsOverr
     logger,
   });
   const openai = openAiAdapter();
+  const runs = new RunRegistry();
+  const relay = g.relayEnabled && session ? integrationsRelay({ runs, logger }, { networkUrl: config.serviceUrls.network, credentials: session, logger }) : undefined;
   return {
     config,
     logger,
@@ -127,7 +133,8 @@ export async function buildDeps(config: IntegrationsConfig, overrides: DepsOverr
     breakers,
     ledger,
     budgets,
-    runs: new RunRegistry(),
+    runs,
+    ...(relay ? { relay } : {}),
     metrics,
     ...(telemetry ? { telemetry } : {}),
     async close() {

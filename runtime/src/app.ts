@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { createServer, type SymbiaServer } from "@symbia/http";
+import { attachTelemetry, requestTelemetry } from "@symbia/logging-client";
 import { componentsRouter } from "./components/components.routes.js";
 import type { RuntimeDeps } from "./deps.js";
 import { executionsRouter } from "./executions/executions.routes.js";
@@ -36,6 +37,7 @@ export function createApp(deps: RuntimeDeps): RuntimeApp {
     db: deps.database,
     logger: deps.logger,
     authenticate: deps.verifier.authenticate,
+    ...(deps.shipped ? { telemetry: requestTelemetry(deps.shipped) } : {}),
     readiness: {
       identity: reachable(deps.config.serviceUrls.identity, "/.well-known/jwks.json"),
       catalog: reachable(deps.catalog.baseUrl, "/health/live"),
@@ -60,6 +62,7 @@ export function createApp(deps: RuntimeDeps): RuntimeApp {
   server.onShutdown("executions", () => deps.executions.suspend());
   server.onShutdown("verifier", () => deps.verifier.close());
   server.onShutdown("telemetry", () => deps.telemetry.flush(), "telemetry");
+  if (deps.shipped) attachTelemetry(server, deps.shipped);
   return { server, monitor };
 }
 

@@ -1,4 +1,5 @@
 import { loadBaseConfig, type BaseConfig } from "@symbia/http";
+import { telemetryConfigFromEnv, type TelemetryConfig } from "@symbia/logging-client";
 import { z } from "zod";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -27,7 +28,11 @@ export const RuntimeConfigSchema = z.object({
   socketEmissionsPerSecond: int(1, 10_000).default(20),
 });
 
-export type RuntimeConfig = BaseConfig & z.infer<typeof RuntimeConfigSchema>;
+export type RuntimeConfig = BaseConfig &
+  z.infer<typeof RuntimeConfigSchema> & {
+    /** TELEMETRY_*, LOGGING_SERVICE_URL: request spans, execution spans, state logs and node metrics shipped to logging. */
+    telemetry: TelemetryConfig;
+  };
 
 /**
  * Reads runtime's configuration from the environment: the only place runtime reads `process.env`.
@@ -51,5 +56,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   // Without its secret runtime cannot read catalog graphs, follow revocations or check API keys:
   // fine on a laptop, not in production.
   if (base.env === "production" && !own.serviceSecret) throw new Error("RUNTIME_SERVICE_SECRET is required in production");
-  return { ...base, ...own };
+  return { ...base, ...own, telemetry: telemetryConfigFromEnv(env) };
 }

@@ -93,6 +93,8 @@ export const conversationStates = pgTable(
     state: text("state").notNull(),
     context: jsonb("context").$type<Record<string, unknown>>().notNull(),
     handoff: jsonb("handoff").$type<Record<string, unknown>>(),
+    /** The latest messages seen (bounded), oldest first: the history given to models. */
+    history: jsonb("history").$type<Array<{ id: string; role: "user" | "assistant"; content: string; sender: string }>>().notNull().default([]),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.orgId, t.conversationId] })],

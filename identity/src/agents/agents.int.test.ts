@@ -75,6 +75,44 @@ describe("POST /api/agents", () => {
   });
 });
 
+describe("POST /api/agents/:agentRef/rotate-secret", () => {
+  it("issues a new secret: the old one and its tokens are refused, the new one logs in", async () => {
+    const created = await call(`${url}/api/agents`, { token: owner.token, headers: headers(owner.orgId), json: { agentId: "assistant:rotating", name: "R", capabilities: ["cap:messaging.read"] } });
+    const oldSecret = created.body.secret as string;
+    const before = await call(`${url}/api/auth/agent-token`, { json: { agentId: "assistant:rotating", secret: oldSecret } });
+    expect(before.status).toBe(200);
+    const rotated = await call(`${url}/api/agents/assistant:rotating/rotate-secret`, { token: owner.token, headers: headers(owner.orgId), json: {} });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.agent).toMatchObject({ agentId: "assistant:rotating", orgId: owner.orgId });
+    expect(rotated.body.secret).toMatch(/^as_/);
+    expect(rotated.body.secret).not.toBe(oldSecret);
+    expect((await call(`${url}/api/auth/agent-token`, { json: { agentId: "assistant:rotating", secret: oldSecret } })).status).toBe(401);
+    expect((await call(`${url}/api/auth/me`, { token: before.body.accessToken })).status).toBe(401);
+    const after = await call(`${url}/api/auth/agent-token`, { json: { agentId: "assistant:rotating", secret: rotated.body.secret } });
+    expect(after.status).toBe(200);
+    expect((await call(`${url}/api/auth/me`, { token: after.body.accessToken })).body).toMatchObject({ id: "assistant:rotating", type: "agent" });
+    // By its row id too.
+    const byId = await call(`${url}/api/agents/${created.body.agent.id}/rotate-secret`, { token: owner.token, headers: headers(owner.orgId), json: {} });
+    expect(byId.status).toBe(200);
+    expect((await call(`${url}/api/auth/agent-token`, { json: { agentId: "assistant:rotating", secret: rotated.body.secret } })).status).toBe(401);
+  });
+
+  it("answers 404 to another org, 403 to a viewer, 401 without a token, 409 for a revoked agent, 400 for a malformed ref; the secret stays valid", async () => {
+    const created = await call(`${url}/api/agents`, { token: owner.token, headers: headers(owner.orgId), json: { agentId: "assistant:guarded", name: "G", capabilities: [] } });
+    const path = `${url}/api/agents/assistant:guarded/rotate-secret`;
+    expect((await call(path, { token: other.token, headers: headers(other.orgId), json: {} })).status).toBe(404);
+    expect((await call(`${url}/api/agents/${created.body.agent.id}/rotate-secret`, { token: other.token, headers: headers(other.orgId), json: {} })).status).toBe(404);
+    expect((await call(path, { token: viewer.token, headers: headers(owner.orgId), json: {} })).status).toBe(403);
+    expect((await call(path, { json: {} })).status).toBe(401);
+    const bad = await call(`${url}/api/agents/${"a".repeat(201)}/rotate-secret`, { token: owner.token, headers: headers(owner.orgId), json: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.issues[0].path).toBe("params.agentRef");
+    expect((await call(`${url}/api/auth/agent-token`, { json: { agentId: "assistant:guarded", secret: created.body.secret } })).status).toBe(200);
+    await call(`${url}/api/agents/assistant:guarded`, { method: "DELETE", token: owner.token, headers: headers(owner.orgId) });
+    expect((await call(path, { token: owner.token, headers: headers(owner.orgId), json: {} })).status).toBe(409);
+  });
+});
+
 describe("API keys", () => {
   it("creates an sk_ key shown once whose scopes narrow its creator", async () => {
     const res = await call(`${url}/api/api-keys`, { token: owner.token, headers: headers(owner.orgId), json: { name: "reader", scopes: ["cap:messaging.read"] } });
@@ -104,7 +142,25 @@ describe("API keys", () => {
     expect((await call(`${url}/api/auth/me`, { token: rotated.body.key })).status).toBe(200);
     expect((await call(`${url}/api/api-keys/${rotated.body.apiKey.id}`, { method: "DELETE", token: owner.token, headers: headers(owner.orgId) })).status).toBe(204);
     expect((await call(`${url}/api/auth/me`, { token: rotated.body.key })).status).toBe(401);
-    expect((await call(`${url}/api/api-keys/${rotated.body.apiKey.id}`, { method: "DELETE", token: other.token, headers: headers(other.orgId) })).status).toBe(404);
+  });
+
+  it("hides a live key from another org's admin: DELETE and rotate answer 404 and the key keeps working", async () => {
+    const live = await call(`${url}/api/api-keys`, { token: owner.token, headers: headers(owner.orgId), json: { name: "live", scopes: ["cap:catalog.read"] } });
+    expect(live.status).toBe(201);
+    const id = live.body.apiKey.id as string;
+    // `other` is owner (so admin) of its own org: only the tenant check stops it.
+    const del = await call(`${url}/api/api-keys/${id}`, { method: "DELETE", token: other.token, headers: headers(other.orgId) });
+    expect(del.status).toBe(404);
+    expect(del.body.error.code).toBe("not_found");
+    expect((await call(`${url}/api/api-keys/${id}/rotate`, { token: other.token, headers: headers(other.orgId), json: {} })).status).toBe(404);
+    // Naming the owner's org instead is refused before any lookup.
+    expect((await call(`${url}/api/api-keys/${id}`, { method: "DELETE", token: other.token, headers: headers(owner.orgId) })).status).toBe(403);
+    expect((await call(`${url}/api/auth/me`, { token: live.body.key })).status).toBe(200);
+    const listed = await call(`${url}/api/api-keys`, { token: owner.token, headers: headers(owner.orgId) });
+    expect(listed.body.items.find((k: { id: string }) => k.id === id)).toMatchObject({ revokedAt: null });
+    // A plain member of the same org cannot revoke a key that is not theirs either.
+    expect((await call(`${url}/api/api-keys/${id}`, { method: "DELETE", token: viewer.token, headers: headers(owner.orgId) })).status).toBe(404);
+    expect((await call(`${url}/api/auth/me`, { token: live.body.key })).status).toBe(200);
   });
 });
 

@@ -145,6 +145,22 @@ describe("browser sessions (cookie + CSRF)", () => {
     expect(withCsrf.status).toBe(200);
     expect(withCsrf.body.accessToken).toBeTruthy();
   });
+
+  it("marks the session cookies Secure in production and not in development (plain http on localhost)", async () => {
+    for (const [env, secure] of [["production", true], ["development", false]] as const) {
+      const server = await startIdentity({ env: testEnv({ NODE_ENV: env }) });
+      try {
+        const { email } = await registerUser(server.url);
+        const login = await call(`${server.url}/api/auth/login`, { json: { email, password: PASSWORD, session: "cookie" } });
+        expect(login.status).toBe(200);
+        const setCookies = login.headers.getSetCookie();
+        expect(setCookies.length).toBeGreaterThan(0);
+        for (const c of setCookies) expect(/;\s*Secure/i.test(c), `${env}: ${c}`).toBe(secure);
+      } finally {
+        await server.close();
+      }
+    }
+  });
 });
 
 describe("POST /api/auth/service-token and /agent-token", () => {

@@ -1,6 +1,7 @@
 import { and, count, eq, isNull } from "drizzle-orm";
 import type { IntrospectionResponse, TokenResponse } from "@symbia/id";
 import { API_KEY_PREFIX, verifyAccessToken } from "@symbia/id";
+import { memoryLimiter } from "@symbia/http";
 import { AppError, isServiceId, type Principal } from "@symbia/sys";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { randomToken, safeEqual, sha256Hex } from "../crypto/crypto.js";
@@ -199,7 +200,25 @@ export async function introspect(deps: IdentityDeps, caller: Principal, token: s
  * delivered to PASSWORD_RESET_WEBHOOK_URL (there is no mail server). Always succeeds, so the
  * answer does not reveal whether the email has an account.
  */
+const resetRequests = new WeakMap<IdentityDeps, ReturnType<typeof memoryLimiter>>();
+
+/**
+ * Self-service password reset request. At most `passwordResetRequestsPerAccount` per hour per
+ * email address, counted before the lookup so known and unknown addresses answer alike.
+ *
+ * @throws AppError rate_limited (429 with Retry-After) past the per-account limit.
+ */
 export async function requestPasswordReset(deps: IdentityDeps, email: string, info: CallInfo): Promise<void> {
+  let limiter = resetRequests.get(deps);
+  if (!limiter) resetRequests.set(deps, (limiter = memoryLimiter({ points: deps.config.passwordResetRequestsPerAccount, durationSeconds: 3_600 }, "reset-request")));
+  try {
+    await limiter.consume(email.trim().toLowerCase());
+  } catch (error) {
+    if (!(error instanceof RateLimiterRes)) throw error;
+    const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+    await audit(deps, { action: "password_reset.requested", outcome: "failure", details: { email, reason: "account rate limit" }, ...(info.ip ? { ip: info.ip } : {}) });
+    throw new AppError("rate_limited", "too many password reset requests for this account; try again later", { retryAfterSeconds }, { retryAfterSeconds });
+  }
   const user = await findUserByEmail(deps.database.db, email);
   if (!user || user.disabled) return;
   const token = await createResetToken(deps, user.id);

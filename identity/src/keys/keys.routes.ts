@@ -13,11 +13,13 @@ export function wellKnownRouter(deps: IdentityDeps) {
     res.setHeader("Cache-Control", "public, max-age=60");
     return deps.keys.jwks();
   });
+  // Endpoints are absolute URLs on identity's own address: IDENTITY_ISSUER may be any string.
+  const at = (path: string) => new URL(path, deps.config.serviceUrls.identity).toString();
   router.get("/openid-configuration", { summary: "Discovery metadata: issuer, JWKS and introspection endpoints" }, () => ({
     issuer: deps.config.issuer,
-    jwks_uri: `${deps.config.issuer}/.well-known/jwks.json`,
-    introspection_endpoint: `${deps.config.issuer}/api/auth/introspect`,
-    token_endpoint: `${deps.config.issuer}/api/auth/login`,
+    jwks_uri: at("/.well-known/jwks.json"),
+    introspection_endpoint: at("/api/auth/introspect"),
+    token_endpoint: at("/api/auth/login"),
     id_token_signing_alg_values_supported: ["ES256"],
     introspection_endpoint_auth_methods_supported: ["bearer"],
   }));

@@ -91,6 +91,30 @@ describe("invitations", () => {
     expect(members.body.items.map((m: { email: string }) => m.email)).toContain(carol.email);
   });
 
+  it("lets the invitee decline: no membership, the invitation is spent, nobody else can answer it", async () => {
+    const dave = await registerUser(url, { orgName: null });
+    const invited = await call(`${url}/api/orgs/${bob.orgId}/invitations`, { token: bob.token, json: { email: dave.email, role: "admin" } });
+    expect(invited.status).toBe(201);
+    const id = invited.body.id as string;
+    // Another user (of another org) cannot decline it; no token → 401; a malformed id → 400.
+    expect((await call(`${url}/api/invitations/${id}/decline`, { token: alice.token, json: {} })).status).toBe(404);
+    expect((await call(`${url}/api/invitations/${id}/decline`, { json: {} })).status).toBe(401);
+    const bad = await call(`${url}/api/invitations/${"x".repeat(65)}/decline`, { token: dave.token, json: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.issues[0].path).toBe("params.invitationId");
+    const declined = await call(`${url}/api/invitations/${id}/decline`, { token: dave.token, json: {} });
+    expect(declined.status).toBe(200);
+    expect(declined.body).toMatchObject({ id, orgId: bob.orgId, status: "declined" });
+    // Spent: no longer pending, cannot be accepted afterwards, and Dave is not a member.
+    expect((await call(`${url}/api/invitations`, { token: dave.token })).body.items).toEqual([]);
+    expect((await call(`${url}/api/invitations/${id}/accept`, { token: dave.token, json: {} })).status).toBe(404);
+    const members = await call(`${url}/api/orgs/${bob.orgId}/members`, { token: bob.token });
+    expect(members.body.items.map((m: { email: string }) => m.email)).not.toContain(dave.email);
+    expect((await call(`${url}/api/orgs/${bob.orgId}`, { token: await relogin(dave.email) })).status).toBe(404);
+    const listed = await call(`${url}/api/orgs/${bob.orgId}/invitations`, { token: bob.token });
+    expect(listed.body.items.find((i: { id: string }) => i.id === id)).toMatchObject({ status: "declined" });
+  });
+
   it("refuses invitations to unknown emails and from non-admins", async () => {
     expect((await call(`${url}/api/orgs/${bob.orgId}/invitations`, { token: bob.token, json: { email: "nobody@example.com" } })).status).toBe(404);
     expect((await call(`${url}/api/orgs/${bob.orgId}/invitations`, { token: alice.token, json: { email: carol.email } })).status).toBe(404);

@@ -15,7 +15,7 @@ export function usersRouter(deps: IdentityDeps) {
   const router = defineRouter({ basePath: "/api", tag: "users", description: "Profiles and principal-level administration." });
   const UserParams = z.object({ userId: z.uuid() });
 
-  router.patch("/users/me", { summary: "Update the caller's profile", body: z.object({ name: z.string().trim().min(1).max(200) }), response: PrincipalView }, async (req) => {
+  router.patch("/users/me", { summary: "Update the caller's profile", body: z.strictObject({ name: z.string().trim().min(1).max(200) }), response: PrincipalView }, async (req) => {
     const caller = req.principal!;
     if (caller.type !== "user") throw new AppError("forbidden", "only users have profiles");
     await deps.database.db.update(users).set({ name: req.valid.body.name }).where(eq(users.id, caller.id));

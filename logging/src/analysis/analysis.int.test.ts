@@ -2,20 +2,23 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createVerifier, type Verifier } from "@symbia/id";
+import { ExecuteRequest, NormalizedResponse } from "@symbia/integrations-service/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ago, call, registerCast, spawnIdentity, startLogging, type Cast, type IdentityProcess, type TestLogging } from "../../test/harness.js";
 
 /**
- * The integrations service is built in parallel: this is a real HTTP server speaking the contract
- * logging assumes for `POST /api/integrations/execute` (see `llm.ts` and the README), verifying
- * the caller's token against the real identity. Its "model" cites the first two log lines and the
- * first span it is shown, plus an id it invents and an id of another org's line.
+ * A stand-in for integrations that can be steered (answers, failures, shutdown): a real HTTP
+ * server speaking integrations' own wire schemas for `POST /api/integrations/execute` (it refuses
+ * a body `ExecuteRequest` refuses, and its answers pass `NormalizedResponse`), verifying the
+ * caller's token against the real identity. Its "model" cites the first two log lines and the
+ * first span it is shown, plus an id it invents and an id of another org's line. The real
+ * integrations and models services are driven in test/analysis.e2e.test.ts.
  */
 interface Received {
   principalId: string;
   orgId: string | undefined;
   traceparent: string | undefined;
-  body: { provider: string; operation: string; params: { model?: string; messages: { role: string; content: string }[]; maxTokens?: number }; onBehalfOf: { orgId: string; principalId: string } };
+  body: { provider: string; model?: string; operation: string; params: { messages: { role: string; content: string }[]; maxTokens?: number }; onBehalfOf: { orgId: string; principalId: string } };
 }
 
 let identity: IdentityProcess;
@@ -42,14 +45,32 @@ function startStandIn(): Promise<string> {
     } catch {
       return send(401, { error: { code: "unauthenticated", message: "bad token" } });
     }
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Received["body"];
+    const raw = JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown;
+    const valid = ExecuteRequest.safeParse(raw);
+    if (!valid.success) return send(400, { error: { code: "validation_failed", message: "invalid body", details: { issues: valid.error.issues } } });
+    const body = raw as Received["body"];
     received.push({ principalId, orgId: req.headers["x-org-id"] as string | undefined, traceparent: req.headers.traceparent as string | undefined, body });
     if (mode === "fail") return send(500, { error: { code: "internal", message: "provider exploded" } });
     const prompt = body.params.messages.map((m) => m.content).join("\n");
     const logs = [...prompt.matchAll(/^\[(L:[^\]]+)\]/gm)].map((m) => m[1]).slice(0, 2);
     const span = prompt.match(/^\[(S:[^\]]+)\]/m)?.[1];
     const content = `Checkout failed after the model call was rate limited [${logs[0]}] [${logs[1]}] [${span}]. Also [L:invented-0001] and [L:bob-secret-1].`;
-    send(200, { provider: body.provider, model: body.params.model ?? "stand-in-1", content, finishReason: "stop", usage: { inputTokens: 812, outputTokens: 40 } });
+    const answer = NormalizedResponse.parse({
+      id: "req-1",
+      providerRequestId: null,
+      provider: body.provider,
+      model: body.model ?? "stand-in-1",
+      operation: "chat",
+      content,
+      toolCalls: [],
+      finishReason: "stop",
+      usage: { promptTokens: 812, completionTokens: 40, totalTokens: 852 },
+      latencyMs: 12,
+      runId: null,
+      traceId: hex(16),
+      attempts: [{ provider: body.provider, model: body.model ?? "stand-in-1", outcome: "ok", latencyMs: 12 }],
+    });
+    send(200, answer);
   });
   return new Promise((resolve) => standIn.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(standIn.address() as AddressInfo).port}`)));
 }
@@ -96,7 +117,7 @@ describe("POST /api/analysis/summarize", () => {
     expect(request.principalId).toBe("service:logging");
     expect(request.orgId).toBe(cast.alice.orgId);
     expect(request.traceparent).toMatch(new RegExp(`^00-${callerTrace}-`));
-    expect(request.body).toMatchObject({ provider: "openai", operation: "chat", params: { model: "gpt-test" }, onBehalfOf: { orgId: cast.alice.orgId, principalId: cast.carol.principalId } });
+    expect(request.body).toMatchObject({ provider: "openai", operation: "chat", model: "gpt-test", onBehalfOf: { orgId: cast.alice.orgId, principalId: cast.carol.principalId } });
     const prompt = request.body.params.messages.map((m) => m.content).join("\n");
     expect(prompt).toContain("[L:a-line-0001]");
     expect(prompt).toContain("[L:a-line-0002]");

@@ -1,6 +1,6 @@
 import { outgoingTraceHeaders } from "@symbia/http";
 import { AppError } from "@symbia/sys";
-import { z } from "zod";
+import { NormalizedResponse, type ExecuteRequestInput } from "@symbia/integrations-service/api";
 
 /** A chat message sent to the model. */
 export interface ChatMessage {
@@ -38,41 +38,45 @@ export interface LlmClient {
 }
 
 /**
- * The answer integrations is assumed to give to `operation: "chat"` (the contract this client
- * defines until integrations publishes its own in `integrations/api`).
+ * The body of `POST /api/integrations/execute` for one chat call, in integrations' own wire
+ * schema (`@symbia/integrations-service/api`): `model` sits beside `provider`, sampling settings
+ * in `params`.
  */
-export const ExecuteChatResponse = z.object({
-  provider: z.string(),
-  model: z.string(),
-  content: z.string(),
-  finishReason: z.string().optional(),
-  usage: z.object({ inputTokens: z.number().int().nonnegative().optional(), outputTokens: z.number().int().nonnegative().optional() }).optional(),
-});
+export function executeChatBody(request: ChatRequest, onBehalfOf: OnBehalfOf): ExecuteRequestInput {
+  const { provider, model, messages, maxTokens, temperature } = request;
+  return {
+    operation: "chat",
+    provider,
+    ...(model ? { model } : {}),
+    params: { messages, ...(maxTokens !== undefined ? { maxTokens } : {}), ...(temperature !== undefined ? { temperature } : {}) },
+    onBehalfOf,
+  };
+}
 
 /**
  * {@link LlmClient} over `POST {integrationsUrl}/api/integrations/execute`:
  *
  * request — headers `authorization: Bearer <logging's service token>`, `x-org-id: <requester's
- * org>`, the current `traceparent`/`x-trace-id`; body
- * `{provider, operation: "chat", params: {model?, messages: [{role, content}], maxTokens?, temperature?}, onBehalfOf: {orgId, principalId}}`;
+ * org>`, the current `traceparent`/`x-trace-id`; body {@link executeChatBody}
+ * `{operation: "chat", provider, model?, params: {messages: [{role, content}], maxTokens?, temperature?}, onBehalfOf: {orgId, principalId}}`;
  *
- * response — 200 with {@link ExecuteChatResponse} `{provider, model, content, finishReason?, usage?: {inputTokens?, outputTokens?}}`;
- * errors in the shared envelope.
+ * response — 200 with integrations' `NormalizedResponse` (`{provider, model, content, finishReason,
+ * usage: {promptTokens, completionTokens, totalTokens, estimated?}, ...}`), returned as a
+ * {@link ChatResult} (usage as `inputTokens` / `outputTokens`); errors in the shared envelope.
  *
  * @throws AppError `unavailable` (integrations unreachable), `timeout`, `bad_gateway` (an error
- * answer or a malformed one; the upstream code and message are in `details`).
+ * answer, a malformed one, or an answer without text; the upstream code and message are in `details`).
  */
 export function integrationsLlm(options: { url: string; auth: { getToken(): Promise<string> }; timeoutMs: number }): LlmClient {
   const endpoint = `${options.url.replace(/\/+$/, "")}/api/integrations/execute`;
   return {
     async chat(request, onBehalfOf) {
-      const { provider, ...params } = request;
       let res: Response;
       try {
         res = await fetch(endpoint, {
           method: "POST",
           headers: { "content-type": "application/json", authorization: `Bearer ${await options.auth.getToken()}`, "x-org-id": onBehalfOf.orgId, ...outgoingTraceHeaders() },
-          body: JSON.stringify({ provider, operation: "chat", params, onBehalfOf }),
+          body: JSON.stringify(executeChatBody(request, onBehalfOf)),
           signal: AbortSignal.timeout(options.timeoutMs),
         });
       } catch (error) {
@@ -91,9 +95,17 @@ export function integrationsLlm(options: { url: string; auth: { getToken(): Prom
         const upstream = (body as { error?: { code?: string; message?: string } } | null)?.error;
         throw new AppError("bad_gateway", `integrations answered ${res.status}${upstream?.message ? `: ${upstream.message}` : ""}`, { status: res.status, ...(upstream?.code ? { code: upstream.code } : {}) });
       }
-      const parsed = ExecuteChatResponse.safeParse(body);
-      if (!parsed.success) throw new AppError("bad_gateway", "integrations answered in an unexpected shape");
-      return parsed.data;
+      const parsed = NormalizedResponse.safeParse(body);
+      if (!parsed.success) throw new AppError("bad_gateway", "integrations answered in an unexpected shape", { issues: parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.join("."), message: i.message })) });
+      const answer = parsed.data;
+      if (answer.content === null) throw new AppError("bad_gateway", "the model answered without text", { finishReason: answer.finishReason });
+      return {
+        content: answer.content,
+        provider: answer.provider,
+        model: answer.model,
+        ...(answer.finishReason ? { finishReason: answer.finishReason } : {}),
+        usage: { inputTokens: answer.usage.promptTokens, outputTokens: answer.usage.completionTokens },
+      };
     },
   };
 }

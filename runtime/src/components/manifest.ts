@@ -72,6 +72,8 @@ export type TimerHandle = { readonly id: number };
 export interface NodeContext {
   readonly nodeId: string;
   readonly config: Record<string, unknown>;
+  /** The execution the node runs in, and its tenant (calls to other services act in that org). */
+  readonly execution: { readonly id: string; readonly orgId: string };
   /** Aborted when the execution is cancelled or fails; long waits in `receive` must honour it. */
   readonly signal: AbortSignal;
   /**

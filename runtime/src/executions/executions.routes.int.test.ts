@@ -327,10 +327,11 @@ describe("runtime REST", () => {
   });
 
   describe("GET /api/components", () => {
-    it("lists the built-in manifests with typed ports and config schemas", async () => {
+    it("lists the built-in and code-tool manifests with typed ports and config schemas", async () => {
       const res = await asAlice("GET", "/api/components");
       expect(res.status).toBe(200);
-      expect(res.body.items.map((m: { id: string }) => m.id)).toEqual(["passthrough", "filter", "map", "merge", "split", "accumulator", "delay"]);
+      expect(res.body.items.map((m: { id: string }) => m.id)).toEqual(["passthrough", "filter", "map", "merge", "split", "accumulator", "delay", "code-file", "code-search", "code-bash"]);
+      expect(res.body.items.find((m: { id: string }) => m.id === "code-file").config.required).toEqual(["tool"]);
       const map = res.body.items.find((m: { id: string }) => m.id === "map");
       expect(map).toMatchObject({ version: "1.0.0", stateful: false, inputs: [{ name: "in" }], outputs: [{ name: "out" }] });
       expect(map.config.required).toContain("expression");

@@ -27,6 +27,9 @@ export interface Message {
 
 /** What a node needs from its execution. */
 export interface NodeHost {
+  /** The execution's id and org. */
+  readonly id: string;
+  readonly orgId: string;
   readonly clock: Clock;
   readonly signal: AbortSignal;
   readonly sandboxLimits: SandboxLimits;
@@ -78,6 +81,7 @@ export class NodeRuntime {
     return {
       nodeId: this.id,
       config: this.resolved.definition.config,
+      execution: { id: host.id, orgId: host.orgId },
       signal: host.signal,
       emit: (port, value) => host.emit(this, port, value),
       now: () => host.clock.now(),

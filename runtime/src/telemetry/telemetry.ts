@@ -60,8 +60,8 @@ export interface NodeLatencySample {
  * buffers and ships in the background (the `@symbia/logging-client` contract: batched, bounded,
  * counts what it drops). `flush` runs in the shutdown's telemetry phase.
  *
- * The logging client plugs in here: implement this interface with it (a log line per state change,
- * a span per `span`, a metric point per latency sample) and pass it as `telemetry` to `buildDeps`.
+ * `loggingExecutionTelemetry` (telemetry/logging.ts) implements it over `@symbia/logging-client`;
+ * `buildDeps` sends to both it and {@link loggedExecutionTelemetry} when telemetry is enabled.
  */
 export interface ExecutionTelemetry {
   stateChanged(event: ExecutionStateTelemetry): void;
@@ -71,8 +71,8 @@ export interface ExecutionTelemetry {
 }
 
 /**
- * The telemetry runtime uses until `@symbia/logging-client` exists: state changes (and the span of
- * an ended execution) as info log lines, latency samples at debug level.
+ * Execution telemetry as runtime's own log lines: state changes (and the span of an ended
+ * execution) at info level, latency samples at debug level.
  */
 export function loggedExecutionTelemetry(logger: EngineLogger & { debug?(obj: object, msg?: string): void }): ExecutionTelemetry {
   return {

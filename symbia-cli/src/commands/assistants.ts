@@ -1,8 +1,11 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { installAssistants } from "@symbia/seed";
 import { Api, type GlobalOptions } from "../api.js";
+import { urlOf } from "../config.js";
 import { CliError, EXIT } from "../errors.js";
 import { printObject, printRows } from "../output.js";
+import { seedError } from "./seed.js";
 
 /** Why a condition (leaf) or a group held or not, as `POST /api/rules/test` returns it. */
 export type Justification =
@@ -97,7 +100,7 @@ async function readJson(path: string): Promise<unknown> {
 
 const enc = encodeURIComponent;
 
-/** `symbia assistants`: list, get, runs, run (with its steps), test-rules. */
+/** `symbia assistants`: list, get, runs, run (with its steps), install, test-rules. */
 export function assistantsCommands(program: Command, globals: () => GlobalOptions): void {
   const assistants = program.command("assistants").description("assistants, their runs, and rule tests");
   assistants.command("list").description("assistants of the selected org").action(async () => {
@@ -123,7 +126,7 @@ export function assistantsCommands(program: Command, globals: () => GlobalOption
       if (opts.status) query.set("status", opts.status);
       if (opts.conversation) query.set("conversationId", opts.conversation);
       const res = await (await Api.open(options)).request("assistants", "GET", `/api/runs?${query}`);
-      printRows(options, res.items, [["id", (r: any) => r.id], ["assistant", (r: any) => r.assistantKey], ["status", (r: any) => r.status], ["trigger", (r: any) => r.trigger], ["conversation", (r: any) => r.conversationId ?? ""], ["created", (r: any) => r.createdAt]]);
+      printRows(options, res.items, [["id", (r: any) => r.id], ["assistant", (r: any) => r.assistant ?? r.assistantKey], ["status", (r: any) => r.status], ["trigger", (r: any) => r.trigger], ["conversation", (r: any) => r.conversationId ?? ""], ["created", (r: any) => r.createdAt]]);
     });
   assistants.command("run <id>").description("one run and its steps").action(async (id: string) => {
     const options = globals();
@@ -135,6 +138,27 @@ export function assistantsCommands(program: Command, globals: () => GlobalOption
     printRows(options, items, [["#", (s) => s.seq], ["path", (s) => s.path], ["type", (s) => s.type], ["status", (s) => s.status], ["attempts", (s) => s.attempts ?? ""], ["time", (s) => stepDuration(s)], ["error", (s) => s.error?.message ?? ""]]);
   });
   assistants
+    .command("install [keys...]")
+    .description("install public assistants (default: the platform's) into the selected org, each with an agent of the org")
+    .action(async (keys: string[]) => {
+      const options = globals();
+      const api = await Api.open(options);
+      const me = await api.request("identity", "GET", "/api/auth/me");
+      const orgId = api.orgId() ?? me.orgs?.[0]?.orgId;
+      if (!orgId) throw new CliError("you belong to no organization", EXIT.usage, "create one with `symbia orgs create <name>`");
+      const p = api.requireProfile();
+      const installed = await installAssistants({
+        identityUrl: urlOf("identity"),
+        catalogUrl: urlOf("catalog"),
+        token: (p.apiKey ?? p.accessToken)!,
+        orgId,
+        keys: keys.length ? keys : ["assistants/default", "assistants/support"],
+      }).catch((error: unknown) => {
+        throw seedError(error);
+      });
+      printRows(options, installed, [["key", (a) => a.key], ["agent", (a) => a.agentId], ["version", (a) => a.version], ["status", (a) => a.status]]);
+    });
+  assistants
     .command("test-rules <rulesFile>")
     .description("evaluate a rule set (or an assistant body) against an event, without side effects")
     .requiredOption("--event <file>", "the event (JSON: {event: {type, ...}, message?, user?, conversation?, context?})")
@@ -142,7 +166,7 @@ export function assistantsCommands(program: Command, globals: () => GlobalOption
       const options = globals();
       const rules = ruleSetOf(await readJson(rulesFile));
       const event = await readJson(opts.event);
-      const result = (await (await Api.open(options)).request("assistants", "POST", "/api/rules/test", { rules, event })) as RuleTestResult;
+      const result = (await (await Api.open(options)).request("assistants", "POST", "/api/rules/test", { ruleSet: rules, event })) as RuleTestResult;
       if (options.output !== "table") return printObject(options, result as unknown as Record<string, unknown>);
       process.stdout.write(`${renderRuleTest(result)}\n`);
     });

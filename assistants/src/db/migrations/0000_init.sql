@@ -37,6 +37,7 @@ CREATE TABLE "conversation_states" (
 	"state" text NOT NULL,
 	"context" jsonb NOT NULL,
 	"handoff" jsonb,
+	"history" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "conversation_states_org_id_conversation_id_pk" PRIMARY KEY("org_id","conversation_id")
 );
