@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { load, type LoadResult } from "../lib/load.js";
 import { notMeasured, row, start, type Row } from "../lib/report.js";
 import { assistantDeliveryFailure, ensureWebsiteBuilt, launchStack, rssMiB, STACK_ADMIN, stackMemory } from "../lib/stack.js";
-import { call, login, measureTurns, seedAssistants, type TurnsResult } from "../lib/turns.js";
+import { call, login, measureTurns, assistantOrg, type TurnsResult } from "../lib/turns.js";
 
 const bench = start("stack");
 const OFFSET = 21_000;
@@ -83,7 +83,7 @@ try {
   // The assistant turns need the seed's agents; when no reply comes, the row says why.
   let turns: TurnsResult | string;
   try {
-    turns = await measureTurns(stack, await seedAssistants(stack, session), TURNS);
+    turns = await measureTurns(stack, await assistantOrg(stack, session), TURNS);
   } catch (error) {
     const failure = assistantDeliveryFailure(stack);
     turns = `${(error as Error).message}${failure ? `; messaging's log: ${failure}` : ""}`;
