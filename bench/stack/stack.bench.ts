@@ -123,7 +123,7 @@ try {
     row(`total RSS of the ${n} services after the load`, afterLoad.servicesTotal, "MiB", idle.servicesTotal, "the same services idle, this run", `${TURNS} assistant turns + ${LOAD_SECONDS} s × 8 services × 2 connections${non2xx.length ? `; non-2xx: ${non2xx.join(", ")}` : ""}; workers ${afterLoad.workersTotal.toFixed(0)} MiB`),
     typeof turns === "string"
       ? notMeasured("assistant turn: message → first streamed chunk p50", "ms", "models service's own first chunk", turns)
-      : row("assistant turn: message → first streamed chunk p50", turns.firstChunk.p50, "ms", turns.modelsFirstChunk.p50, "models service's own first chunk", `${turns.firstChunk.samples} turns, seeded org`),
+      : row("assistant turn: message → first streamed chunk p50", turns.firstChunk.p50, "ms", turns.modelsFirstChunk.p50, "models service's own first chunk", `${turns.firstChunk.samples} turns, agent ${turns.agentId}`),
     row("Ctrl-C → launcher exited", stopped.ms / 1000, "s", bare.stopMs / 1000, `SIGTERM → ${n} bare servers exited`, `exit code ${stopped.code}; services export pg-mem state on the way out`),
   );
 } finally {
