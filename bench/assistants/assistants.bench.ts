@@ -16,8 +16,8 @@ import type { ActionEffects } from "../../assistants/src/actions/effects.js";
 import { evaluateRuleSet, RuleEvent, validateRuleSet, type RuleSetInput } from "../../assistants/src/rules/index.js";
 
 import { notMeasured, row, start, summarize } from "../lib/report.js";
-import { ensureWebsiteBuilt, launchStack, STACK_ADMIN } from "../lib/stack.js";
-import { login, measureTurns, seedAssistants, type TurnsResult } from "../lib/turns.js";
+import { assistantDeliveryFailure, ensureWebsiteBuilt, launchStack, STACK_ADMIN } from "../lib/stack.js";
+import { login, measureTurns, assistantOrg, type TurnsResult } from "../lib/turns.js";
 
 const bench = start("assistants");
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 20_000);
@@ -126,10 +126,11 @@ else {
   process.stdout.write(`starting the stack for ${TURNS} assistant turns…\n`);
   const stack = await launchStack(21_000, { MODELS_STREAM_INTERVAL_MS: "0" });
   try {
-    const owner = await seedAssistants(stack, await login(stack, STACK_ADMIN.email, STACK_ADMIN.password));
+    const owner = await assistantOrg(stack, await login(stack, STACK_ADMIN.email, STACK_ADMIN.password));
     turns = await measureTurns(stack, owner, TURNS);
   } catch (error) {
-    turns = (error as Error).message;
+    const failure = assistantDeliveryFailure(stack);
+    turns = `${(error as Error).message}${failure ? `; messaging's log: ${failure}` : ""}`;
   } finally {
     await stack.interrupt();
     await stack.dispose();
@@ -147,7 +148,7 @@ bench.finish(
   {
     ruleSet: "40 rules: 38 keyword rules that do not match (contains + in), a billing rule (regex or nested group) that matches at #39, a catch-all",
     iterations,
-    turns: "npm start's stack (pg-mem, ports + 21000), seed 7's org, its default assistant; one warm-up turn, then BENCH_TURNS turns each waiting for the whole reply, alternating with a streamed completion straight to the models service",
+    turns: "npm start's stack (pg-mem, ports + 21000), the admin's org (npm start installs the platform's assistants there; seed 7's org when it has none), its default assistant; one warm-up turn, then BENCH_TURNS turns each waiting for the whole reply, alternating with a streamed completion straight to the models service",
     timing: "performance.now() around each call, for the rule engine and for the bound alike",
   },
   [

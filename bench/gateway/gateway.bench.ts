@@ -9,6 +9,7 @@ import { spawnIdentity } from "@symbia/id/testing";
 import { dropSchema } from "@symbia/db/testing";
 import { load } from "../lib/load.js";
 import { reachablePostgres } from "../lib/postgres.js";
+import { cpuMsOfTree } from "../lib/stack.js";
 import { row, start, type Row } from "../lib/report.js";
 
 const bench = start("gateway");
@@ -51,7 +52,7 @@ try {
     [fileURLToPath(new URL("../../integrations/src/index.ts", import.meta.url))],
     {
       NODE_ENV: "production",
-      LOG_LEVEL: "info", // as in production: one line per request
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info", // as in production: one line per request
       INTEGRATIONS_PORT: "0",
       RATE_LIMIT_POINTS: "0",
       SHUTDOWN_DELAY_MS: "0",
@@ -82,16 +83,23 @@ try {
   const rows: Row[] = [];
   const runs: unknown[] = [];
   for (const c of [1, 16, 64]) {
+    // CPU of each server's process per request: less sensitive to a busy machine than wall time.
+    const [wireProcess, gatewayProcess] = [children[0]!.pid!, children[1]!.pid!];
+    let cpu = cpuMsOfTree(wireProcess);
     const d = await run(targets.direct, c, seconds);
+    const wireCpu = (cpuMsOfTree(wireProcess) - cpu) / (d.requestsPerSecond * d.seconds);
+    cpu = cpuMsOfTree(gatewayProcess);
     const g = await run(targets.gateway, c, seconds);
+    const gatewayCpu = (cpuMsOfTree(gatewayProcess) - cpu) / (g.requestsPerSecond * g.seconds);
     const label = "direct to the wire server";
     const errors = `non-2xx/errors: direct ${d.non2xx + d.errors}, gateway ${g.non2xx + g.errors}`;
     rows.push(
       row(`latency p50, ${c} connection${c > 1 ? "s" : ""}`, g.latency.p50, "ms", d.latency.p50, label, `gateway adds ${(g.latency.p50 - d.latency.p50).toFixed(2)} ms`),
       row(`latency p99, ${c} connection${c > 1 ? "s" : ""}`, g.latency.p99, "ms", d.latency.p99, label, `gateway adds ${(g.latency.p99 - d.latency.p99).toFixed(2)} ms`),
       row(`requests/s, ${c} connection${c > 1 ? "s" : ""}`, g.requestsPerSecond, "req/s", d.requestsPerSecond, label, errors),
+      row(`server CPU per request, ${c} connection${c > 1 ? "s" : ""}`, gatewayCpu, "ms", wireCpu, "the wire server's CPU per request", "gateway process vs wire server process (/proc CPU time ÷ requests)"),
     );
-    runs.push({ connections: c, direct: { latency: d.latency, requestsPerSecond: d.requestsPerSecond, non2xx: d.non2xx, errors: d.errors }, gateway: { latency: g.latency, requestsPerSecond: g.requestsPerSecond, non2xx: g.non2xx, errors: g.errors } });
+    runs.push({ connections: c, direct: { latency: d.latency, requestsPerSecond: d.requestsPerSecond, cpuMsPerRequest: wireCpu, non2xx: d.non2xx, errors: d.errors }, gateway: { latency: g.latency, requestsPerSecond: g.requestsPerSecond, cpuMsPerRequest: gatewayCpu, non2xx: g.non2xx, errors: g.errors } });
   }
   bench.finish(
     {

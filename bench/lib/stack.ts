@@ -27,6 +27,8 @@ export interface LaunchedStack {
   /** ms until the launcher printed "Symbia Stack is running" (admin created, website up). */
   runningMs: number;
   output(): string;
+  /** A service's log so far (the launcher writes each to .symbia/logs/<id>.log of the state directory). */
+  log(id: ServiceId): string;
   /** Sends SIGINT (Ctrl-C); resolves with the exit code and how long the launcher took to exit. */
   interrupt(timeoutMs?: number): Promise<{ code: number | null; ms: number }>;
   /** Kills whatever is left and removes the state directory. */
@@ -104,6 +106,13 @@ export async function launchStack(offset: number, env: Record<string, string> = 
     readyMs,
     runningMs,
     output: () => output,
+    log: (id) => {
+      try {
+        return readFileSync(join(stateDir, ".symbia", "logs", `${id}.log`), "utf8");
+      } catch {
+        return "";
+      }
+    },
     interrupt: async (ms = 60_000) => {
       const t = performance.now();
       if (child.exitCode !== null) return { code: child.exitCode, ms: 0 };
@@ -180,3 +189,36 @@ export function stackMemory(launcherPid: number): { services: Record<string, num
   const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
   return { services, servicesTotal: sum(services), website, workers, workersTotal: sum(workers) };
 }
+
+/**
+ * Why messaging's events did not reach the assistants, from messaging's log: the error of its
+ * last failed assistant delivery, or undefined when none failed.
+ */
+export function assistantDeliveryFailure(stack: LaunchedStack): string | undefined {
+  const lines = stack.log("messaging").split("\n").filter((l) => l.includes("assistant webhook delivery failed") || l.includes("assistant event not delivered"));
+  const last = lines.at(-1);
+  if (!last) return undefined;
+  try {
+    const entry = JSON.parse(last) as { error?: string; via?: string; msg?: string };
+    return `${entry.msg}${entry.via ? ` via ${entry.via}` : ""}: ${entry.error ?? "unknown error"}`;
+  } catch {
+    return last.slice(0, 200);
+  }
+}
+
+/** CPU time (user + system, ms) a process and all its descendants have used so far. */
+export function cpuMsOfTree(pid: number): number {
+  let ticks = 0;
+  try {
+    // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks = Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+  return (ticks * 1000) / CLOCK_TICKS + childrenOf(pid).reduce((sum, child) => sum + cpuMsOfTree(child), 0);
+}
+
+/** Linux's USER_HZ: /proc times are in hundredths of a second. */
+const CLOCK_TICKS = 100;

@@ -47,6 +47,15 @@ export async function seedAssistants(stack: Pick<LaunchedStack, "urls">, admin: 
   return { token: session.token, orgId: org.id };
 }
 
+/**
+ * The session to talk to an assistant in: the admin's own org when it has agents (`npm start`
+ * installs the platform's assistants there), else seed 7's org ({@link seedAssistants}).
+ */
+export async function assistantOrg(stack: Pick<LaunchedStack, "urls">, admin: StackSession): Promise<StackSession> {
+  const agents = (await call(admin, `${stack.urls.identity}/api/agents`)) as { items: { revokedAt: string | null }[] };
+  return agents.items.some((a) => !a.revokedAt) ? admin : seedAssistants(stack, admin);
+}
+
 /** What {@link measureTurns} measured, ms. */
 export interface TurnsResult {
   agentId: string;

@@ -37,6 +37,8 @@ interface Result {
   deliveriesPerSecond: number;
   p50ms: number;
   p99ms: number;
+  /** CPU time of this process (server and its ten clients) per message, ms: less sensitive to a busy machine than wall time. */
+  cpuMsPerMessage: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -64,6 +66,7 @@ async function measure(name: string, receivers: Socket[], event: string, keyOf: 
     });
   }
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const slug = name.replace(/[^A-Za-z0-9]+/g, "-");
   let next = 0;
   const worker = async () => {
@@ -77,9 +80,10 @@ async function measure(name: string, receivers: Socket[], event: string, keyOf: 
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
   await all;
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   for (const r of receivers) r.off(event);
   latencies.sort((a, b) => a - b);
-  return { name, messages: MESSAGES, deliveries, seconds: round(seconds), deliveriesPerSecond: Math.round(deliveries / seconds), p50ms: round(percentile(latencies, 50)), p99ms: round(percentile(latencies, 99)) };
+  return { name, messages: MESSAGES, deliveries, seconds: round(seconds), deliveriesPerSecond: Math.round(deliveries / seconds), p50ms: round(percentile(latencies, 50)), p99ms: round(percentile(latencies, 99)), cpuMsPerMessage: Math.round(((cpu.user + cpu.system) / 1000 / MESSAGES) * 1000) / 1000 };
 }
 
 const round = (n: number) => Math.round(n * 100) / 100;
@@ -138,12 +142,21 @@ try {
   const members: Member[] = [owner];
   for (let i = 1; i < MEMBERS; i++) members.push(await addUserToOrg(identity, owner, "member", `Bench ${i}`));
   const results: Result[] = [];
-  results.push(await bareSocketIo());
-  results.push(await messagingRun("pg-mem", identity, owner, members, undefined));
-  results.push(await bareSocketIo());
-  results.push(await messagingRun("PostgreSQL", identity, owner, members, POSTGRES));
+  // BENCH_STORES (default "pg-mem,postgres"): which stores to run, each after its own bare room run.
+  const stores = (process.env.BENCH_STORES ?? "pg-mem,postgres").split(",");
+  const pairs: [number, string][] = [];
+  if (stores.includes("pg-mem")) {
+    results.push(await bareSocketIo());
+    results.push(await messagingRun("pg-mem", identity, owner, members, undefined));
+    pairs.push([results.length - 1, "pg-mem"]);
+  }
+  if (stores.includes("postgres")) {
+    results.push(await bareSocketIo());
+    results.push(await messagingRun("PostgreSQL", identity, owner, members, POSTGRES));
+    pairs.push([results.length - 1, "PostgreSQL"]);
+  }
   const rows: Row[] = [];
-  for (const [k, store] of [[1, "pg-mem"], [3, "PostgreSQL"]] as const) {
+  for (const [k, store] of pairs) {
     const m = results[k]!;
     const b = results[k - 1]!;
     const label = "bare Socket.IO room, run just before";
@@ -151,6 +164,7 @@ try {
       row(`deliveries/s (${store})`, m.deliveriesPerSecond, "deliveries/s", b.deliveriesPerSecond, label, `${m.deliveries} deliveries in ${m.seconds} s`),
       row(`send → receive p50 (${store})`, m.p50ms, "ms", b.p50ms, label),
       row(`send → receive p99 (${store})`, m.p99ms, "ms", b.p99ms, label),
+      row(`CPU per message, server + 10 clients (${store})`, m.cpuMsPerMessage, "ms", b.cpuMsPerMessage, label, "process CPU time ÷ messages"),
     );
   }
   bench.finish(

@@ -21,9 +21,10 @@ const dir = await mkdtemp(join(tmpdir(), "models-bench-"));
 const modelPath = join(dir, "symbia-tiny-test-loop.gguf");
 await writeTestModel(modelPath, { name: "symbia-tiny-test-loop", loop: true });
 
-// In-process: what the worker does, without HTTP, IPC or the slot queue.
+// In-process: what the worker does, without HTTP, IPC or the slot queue. Run before and after the
+// service (the machine is shared), the median of both rounds is the baseline.
 const inProcess: number[] = [];
-{
+async function inProcessRuns(): Promise<void> {
   const llama = await getLlama({ gpu: false, build: "never", maxThreads: 1, progressLogs: false });
   const model = await llama.loadModel({ modelPath });
   const context = await model.createContext({ contextSize: 2048, threads: 1 });
@@ -43,6 +44,7 @@ const inProcess: number[] = [];
   await model.dispose();
   await llama.dispose();
 }
+await inProcessRuns();
 
 // The service, as `npm start` builds it, trusting a real identity.
 const identity = await spawnIdentity();
@@ -86,15 +88,16 @@ try {
   }
 } finally {
   await identity.stop();
-  await rm(dir, { recursive: true, force: true });
 }
+await inProcessRuns();
+await rm(dir, { recursive: true, force: true });
 
 const label = "node-llama-cpp in-process, same GGUF";
 bench.finish(
   {
     model: `${modelPath.split("/").pop()} (the looping test model: generates until max_tokens)`,
     tokensPerGeneration: maxTokens,
-    runs: `median of ${runs} after one warm-up, 1 thread`,
+    runs: `median of ${runs} after one warm-up, 1 thread; in-process before and after the service, median of both`,
     path: "POST /v1/chat/completions → slot → worker process → llama.cpp, against the same generation in this process",
   },
   [

@@ -12,8 +12,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { load, type LoadResult } from "../lib/load.js";
 import { notMeasured, row, start, type Row } from "../lib/report.js";
-import { ensureWebsiteBuilt, launchStack, rssMiB, STACK_ADMIN, stackMemory } from "../lib/stack.js";
-import { call, login, measureTurns, seedAssistants, type TurnsResult } from "../lib/turns.js";
+import { assistantDeliveryFailure, ensureWebsiteBuilt, launchStack, rssMiB, STACK_ADMIN, stackMemory } from "../lib/stack.js";
+import { call, login, measureTurns, assistantOrg, type TurnsResult } from "../lib/turns.js";
 
 const bench = start("stack");
 const OFFSET = 21_000;
@@ -83,9 +83,10 @@ try {
   // The assistant turns need the seed's agents; when no reply comes, the row says why.
   let turns: TurnsResult | string;
   try {
-    turns = await measureTurns(stack, await seedAssistants(stack, session), TURNS);
+    turns = await measureTurns(stack, await assistantOrg(stack, session), TURNS);
   } catch (error) {
-    turns = (error as Error).message;
+    const failure = assistantDeliveryFailure(stack);
+    turns = `${(error as Error).message}${failure ? `; messaging's log: ${failure}` : ""}`;
   }
   details.turns = turns;
   const plainConversation = (await call(session, `${stack.urls.messaging}/api/conversations`, { json: { type: "group", name: "bench load" } })) as { id: string };
@@ -122,7 +123,7 @@ try {
     row(`total RSS of the ${n} services after the load`, afterLoad.servicesTotal, "MiB", idle.servicesTotal, "the same services idle, this run", `${TURNS} assistant turns + ${LOAD_SECONDS} s × 8 services × 2 connections${non2xx.length ? `; non-2xx: ${non2xx.join(", ")}` : ""}; workers ${afterLoad.workersTotal.toFixed(0)} MiB`),
     typeof turns === "string"
       ? notMeasured("assistant turn: message → first streamed chunk p50", "ms", "models service's own first chunk", turns)
-      : row("assistant turn: message → first streamed chunk p50", turns.firstChunk.p50, "ms", turns.modelsFirstChunk.p50, "models service's own first chunk", `${turns.firstChunk.samples} turns, seeded org`),
+      : row("assistant turn: message → first streamed chunk p50", turns.firstChunk.p50, "ms", turns.modelsFirstChunk.p50, "models service's own first chunk", `${turns.firstChunk.samples} turns, agent ${turns.agentId}`),
     row("Ctrl-C → launcher exited", stopped.ms / 1000, "s", bare.stopMs / 1000, `SIGTERM → ${n} bare servers exited`, `exit code ${stopped.code}; services export pg-mem state on the way out`),
   );
 } finally {

@@ -139,6 +139,23 @@ function withSqlState(error: unknown): unknown {
  */
 export function splitMultiRowInsertWithDefaults(text: string): string[] | null {
   if (!/^\s*insert\b/i.test(text) || !/\bdefault\b/i.test(text)) return null;
+  // Parsing is most of the cost and the answer depends on the text only (values are parameters),
+  // so each distinct statement of ordinary size is parsed once.
+  if (text.length > SPLIT_CACHE_MAX_TEXT) return splitUncached(text);
+  const known = splitCache.get(text);
+  if (known !== undefined) return known;
+  const split = splitUncached(text);
+  if (splitCache.size >= SPLIT_CACHE_SIZE) splitCache.delete(splitCache.keys().next().value!);
+  splitCache.set(text, split);
+  return split;
+}
+
+/** Statement texts already examined by {@link splitMultiRowInsertWithDefaults} (oldest dropped first). */
+const splitCache = new Map<string, string[] | null>();
+const SPLIT_CACHE_SIZE = 1_000;
+const SPLIT_CACHE_MAX_TEXT = 8_192;
+
+function splitUncached(text: string): string[] | null {
   let statement: InsertStatement;
   try {
     const parsed = parse(text);
