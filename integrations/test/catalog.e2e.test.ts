@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CatalogClient } from "@symbia/catalog-client";
-import type { IdentityProcess } from "@symbia/id/testing";
+import { spawnService, type IdentityProcess, type ServiceProcess } from "@symbia/id/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, chatBody, makeOrg, startGateway, startIdentity, type Gateway, type TestOrg } from "./fixture.js";
 import { startOpenAiWire } from "./wire/openai.js";
@@ -13,31 +11,15 @@ import type { WireServer } from "./wire/server.js";
 // Model configuration from catalog: the real catalog service (child process, with its platform
 // bootstrap) and an org's own `integration` resources, read by the gateway as its service principal.
 let identity: IdentityProcess;
-let catalog: { url: string; child: ChildProcess; dir: string };
+let catalog: ServiceProcess;
 let gateway: Gateway;
 let org: TestOrg;
 let platformWire: WireServer;
 let orgWire: WireServer;
 
-async function spawnCatalog(id: IdentityProcess) {
+async function spawnCatalog(id: IdentityProcess): Promise<ServiceProcess> {
   const dir = await mkdtemp(join(tmpdir(), "integrations-catalog-"));
-  const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
-  const child = spawn(tsx, [fileURLToPath(new URL("../../catalog/src/index.ts", import.meta.url))], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", LOG_LEVEL: "info", CATALOG_PORT: "0", SHUTDOWN_DELAY_MS: "0", RATE_LIMIT_POINTS: "0", CATALOG_ARTIFACTS_DIR: dir, IDENTITY_SERVICE_URL: id.url, IDENTITY_ISSUER: id.issuer, CATALOG_SERVICE_SECRET: id.serviceSecrets.catalog! },
-  });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += String(d)));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d) => {
-      out += String(d);
-      const line = out.split("\n").find((l) => l.includes('"msg":"listening"'));
-      if (line) resolve((JSON.parse(line) as { port: number }).port);
-    });
-    child.once("exit", (code) => reject(new Error(`catalog exited with ${code}: ${stderr}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, child, dir };
+  return spawnService(id, "catalog", { CATALOG_ARTIFACTS_DIR: dir }, { cleanup: () => rm(dir, { recursive: true, force: true }) });
 }
 
 beforeAll(async () => {
@@ -55,12 +37,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await gateway?.close();
-  if (catalog?.child.exitCode === null) {
-    const exited = new Promise((r) => catalog.child.once("exit", r));
-    catalog.child.kill("SIGTERM");
-    await exited;
-  }
-  await Promise.all([identity?.stop(), platformWire?.close(), orgWire?.close(), catalog ? rm(catalog.dir, { recursive: true, force: true }) : undefined]);
+  await catalog?.stop();
+  await Promise.all([identity?.stop(), platformWire?.close(), orgWire?.close()]);
 });
 beforeEach(() => {
   platformWire.reset();
