@@ -1,9 +1,7 @@
 // Cancellation by relay event (issue 6): `llm.run.cancel` from service:assistants, signed and
 // checked by the real network service, aborts the run's provider stream in the event's org only.
-import { randomBytes } from "node:crypto";
-import type { IdentityProcess } from "@symbia/id/testing";
+import { spawnNetwork, type IdentityProcess, type ServiceProcess } from "@symbia/id/testing";
 import { connectRelay, type RelayClient } from "@symbia/relay";
-import { spawnService, type ServiceProcess } from "@symbia/seed/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpenAiWire } from "./wire/openai.js";
 import type { WireServer } from "./wire/server.js";
@@ -20,7 +18,7 @@ const LONG = { text: "tick tock ", deltas: 5_000, delayMs: 10 };
 
 beforeAll(async () => {
   [identity, openai] = await Promise.all([startIdentity(), startOpenAiWire()]);
-  network = await spawnService(identity, "network", { NETWORK_HASH_SECRET: randomBytes(32).toString("hex") });
+  network = await spawnNetwork(identity);
   gateway = await startGateway(identity, {
     INTEGRATIONS_RELAY: "true",
     NETWORK_SERVICE_URL: network.url,

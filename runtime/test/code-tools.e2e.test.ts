@@ -1,7 +1,7 @@
+import { spawnService, type ServiceProcess } from "@symbia/id/testing";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnService, type ServiceProcess } from "@symbia/seed/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, eventually, startIdentity, startRuntime, type IdentityProcess, type TestRuntime, type TestUser } from "./harness.js";
 

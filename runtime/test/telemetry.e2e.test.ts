@@ -1,7 +1,6 @@
 // Runtime's telemetry reaches the logging service: request spans, a span per finished execution,
 // a log line per state change (run id = execution id), and node metrics — in the execution's org only.
-import { spawnIdentity, type IdentityProcess, type TestUser } from "@symbia/id/testing";
-import { spawnService, type ServiceProcess } from "@symbia/seed/testing";
+import { type IdentityProcess, type ServiceProcess, type TestUser, spawnIdentity, spawnService } from "@symbia/id/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let identity: IdentityProcess;

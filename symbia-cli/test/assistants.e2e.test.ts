@@ -3,8 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawnIdentity, TEST_PASSWORD, type IdentityProcess, type TestUser } from "@symbia/id/testing";
-import { spawnService, type ServiceProcess } from "@symbia/seed/testing";
+import { type IdentityProcess, type ServiceProcess, TEST_PASSWORD, type TestUser, spawnIdentity, spawnService } from "@symbia/id/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const bin = fileURLToPath(new URL("../bin/symbia.mjs", import.meta.url));

@@ -1,82 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { fileURLToPath } from "node:url";
-import { spawnIdentity, type IdentityProcess, type TestUser } from "@symbia/id/testing";
-import { envPrefix, type ServiceId } from "@symbia/sys";
+import { spawnIdentity, spawnService, type IdentityProcess, type ServiceProcess, type TestUser } from "@symbia/id/testing";
 
-/** A service running in a child process on a free port. */
-export interface ServiceProcess {
-  service: ServiceId;
-  url: string;
-  stop(): Promise<void>;
-}
-
-/**
- * Starts `<service>/src/index.ts` under tsx on a free port against a test identity (pg-mem, or a
- * fresh schema on `TEST_DATABASE_URL`, dropped by `stop()`), with the service secret identity
- * accepts, shutdown delays at 0 and rate limits out of the way. Spawned, not imported: a library
- * never imports a service. `env` adds or overrides variables. Resolves once the service logs
- * "listening". Test helpers are the one place a library reads the environment.
- *
- * @throws Error with the service's stderr when it exits or does not listen within 30 s.
- */
-export async function spawnService(identity: IdentityProcess, service: ServiceId, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  const prefix = envPrefix(service);
-  const databaseUrl = process.env.TEST_DATABASE_URL;
-  const schema = `t_${service}_${randomBytes(6).toString("hex")}`;
-  const entry = fileURLToPath(new URL(`../../${service}/src/index.ts`, import.meta.url));
-  const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
-  const child: ChildProcess = spawn(tsx, [entry], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH ?? "",
-      NODE_ENV: "test",
-      LOG_LEVEL: "info",
-      [`${prefix}_PORT`]: "0",
-      SHUTDOWN_DELAY_MS: "0",
-      SHUTDOWN_GRACE_MS: "2000",
-      RATE_LIMIT_POINTS: "1000000",
-      IDENTITY_SERVICE_URL: identity.url,
-      IDENTITY_ISSUER: identity.issuer,
-      [`${prefix}_SERVICE_SECRET`]: identity.serviceSecrets[service]!,
-      ...(databaseUrl ? { [`${prefix}_DATABASE_URL`]: databaseUrl, [`${prefix}_DB_SCHEMA`]: schema } : { [`${prefix}_USE_MEMORY_DB`]: "true" }),
-      ...env,
-    },
-  });
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += String(d)));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${service} did not start in 30 s: ${stderr}`)), 30_000);
-    child.stdout!.on("data", (d) => {
-      out += String(d);
-      for (const line of out.split("\n")) {
-        if (!line.includes('"listening"')) continue;
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { port: number }).port);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${service} exited with ${code}: ${stderr}\n${out.slice(-2000)}`));
-    });
-  });
-  return {
-    service,
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        await exited;
-      }
-      if (databaseUrl) {
-        const { dropSchema } = await import("@symbia/db/testing");
-        await dropSchema(databaseUrl, schema);
-      }
-    },
-  };
-}
+/** Services in child processes on free ports: `@symbia/id/testing`'s helper, re-exported for the seed's fixtures. */
+export { spawnService, type ServiceProcess } from "@symbia/id/testing";
 
 /** The services a seed is applied to, with an operator (a super admin) logged in. */
 export interface SeedStack {
