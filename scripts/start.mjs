@@ -4,7 +4,7 @@
 // everything runs; Ctrl-C stops all of them cleanly (memory state is exported on the way out).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createInterface } from "node:readline/promises";
 import { dirname, join, relative } from "node:path";
@@ -108,6 +108,7 @@ async function main() {
           [`${prefix}_PORT`]: String(env[`${prefix}_PORT`] ?? port),
           ...(memory && !env[`${prefix}_DB_EXPORT_PATH`] ? { [`${prefix}_DB_EXPORT_PATH`]: join(dataDir, `${id}.json`) } : {}),
           ...(id === "models" && !env.MODELS_DIR ? { MODELS_DIR: join(root, ".symbia", "models") } : {}),
+          ...(id === "assistants" ? defaultModelEnv(env) : {}),
           // The built-in test model answers in milliseconds; a pace lets people watch it stream.
           ...(id === "models" && !env.MODELS_STREAM_INTERVAL_MS ? { MODELS_STREAM_INTERVAL_MS: "60" } : {}),
         };
@@ -162,7 +163,10 @@ async function main() {
     present.push(["website", "Website", Number(websitePort)]);
   }
 
-  process.stdout.write(`\nSymbia Stack is running on ${memory ? "pg-mem (state saved to .symbia/data on exit)" : "PostgreSQL"}\n\n`);
+  process.stdout.write(`\nSymbia Stack is running on ${memory ? "pg-mem (state saved to .symbia/data on exit)" : "PostgreSQL"}\n`);
+  const model = { ASSISTANTS_DEFAULT_PROVIDER: "symbia-labs", ASSISTANTS_DEFAULT_MODEL: "symbia-tiny-test", ...defaultModelEnv(env), ...(env.ASSISTANTS_DEFAULT_PROVIDER ? { ASSISTANTS_DEFAULT_PROVIDER: env.ASSISTANTS_DEFAULT_PROVIDER } : {}), ...(env.ASSISTANTS_DEFAULT_MODEL ? { ASSISTANTS_DEFAULT_MODEL: env.ASSISTANTS_DEFAULT_MODEL } : {}) };
+  const testModel = model.ASSISTANTS_DEFAULT_MODEL === "symbia-tiny-test";
+  process.stdout.write(`Assistants answer with ${model.ASSISTANTS_DEFAULT_PROVIDER}/${model.ASSISTANTS_DEFAULT_MODEL}${testModel ? " — the built-in test model (one fixed sentence); set OPENAI_API_KEY, ANTHROPIC_API_KEY or HUGGINGFACE_API_KEY, or put a GGUF model in MODELS_DIR, for real answers" : ""}\n\n`);
   const rows = present.map(([id, name, port]) => [name, `http://127.0.0.1:${id === "website" ? websitePort : (env[`${id.toUpperCase()}_PORT`] ?? port)}`, relative(process.cwd(), join(logDir, `${id}.log`))]);
   const width = [14, 26];
   process.stdout.write(`${"service".padEnd(width[0])}${"url".padEnd(width[1])}log\n`);
@@ -171,6 +175,24 @@ async function main() {
   const missing = SERVICES.filter(([id]) => !present.some(([p]) => p === id)).map(([, name]) => name);
   if (missing.length) process.stdout.write(`\nNot built yet in this checkout: ${missing.join(", ")}\n`);
   process.stdout.write("\nPress Ctrl-C to stop.\n");
+}
+
+/**
+ * The model the platform's assistants answer with, unless ASSISTANTS_DEFAULT_PROVIDER is set: the
+ * first provider whose key is set (OpenAI, Anthropic, Hugging Face), else a GGUF model of
+ * MODELS_DIR other than the built-in test model, else the test model (the assistants' default).
+ */
+function defaultModelEnv(env) {
+  if (env.ASSISTANTS_DEFAULT_PROVIDER) return {};
+  const hosted = [
+    ["OPENAI_API_KEY", "openai", "gpt-4o-mini"],
+    ["ANTHROPIC_API_KEY", "anthropic", "claude-3-5-haiku-latest"],
+    ["HUGGINGFACE_API_KEY", "huggingface", "meta-llama/Llama-3.1-8B-Instruct"],
+  ].find(([key]) => env[key]);
+  if (hosted) return { ASSISTANTS_DEFAULT_PROVIDER: hosted[1], ASSISTANTS_DEFAULT_MODEL: env.ASSISTANTS_DEFAULT_MODEL || hosted[2] };
+  const dir = env.MODELS_DIR || join(root, ".symbia", "models");
+  const gguf = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".gguf") && !f.startsWith("symbia-tiny-test")).sort()[0] : undefined;
+  return gguf ? { ASSISTANTS_DEFAULT_PROVIDER: "symbia-labs", ASSISTANTS_DEFAULT_MODEL: env.ASSISTANTS_DEFAULT_MODEL || gguf.slice(0, -".gguf".length) } : {};
 }
 
 /** Ports and service URLs moved by SYMBIA_PORT_OFFSET (nothing when the offset is 0). */

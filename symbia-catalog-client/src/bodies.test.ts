@@ -60,6 +60,14 @@ describe("assistant body", () => {
     expect(parsed.model.parameters).toEqual({});
   });
 
+  it("takes a model configuration without provider and model (the installation's default), but not a bad one", () => {
+    const rules = { rules: [{ id: "r", trigger: "message.received", actions: [{ type: "message.send", params: { content: "hi" } }] }] };
+    const parsed = AssistantBody.parse({ ...base, model: { parameters: { maxTokens: 64 } }, rules });
+    expect(parsed.model).toEqual({ parameters: { maxTokens: 64 } });
+    expect(paths(AssistantBody.safeParse({ ...base, model: { provider: "Open AI", model: "" }, rules }))).toEqual(["model.provider", "model.model"]);
+    expect(paths(AssistantBody.safeParse({ ...base, model: { provider: "openai", temperature: 1 }, rules }))).toEqual(["model"]);
+  });
+
   it("names bad paths inside rules, prompt graphs and the principal", () => {
     const result = AssistantBody.safeParse({
       ...base,

@@ -181,11 +181,18 @@ export const AssistantPromptGraph = z
     });
   });
 
-/** Model configuration of an assistant: provider, model and generation parameters. */
+/**
+ * Model configuration of an assistant: provider, model and generation parameters. Without
+ * `provider` and `model` the assistant uses the installation's default model (the assistants
+ * service's `ASSISTANTS_DEFAULT_PROVIDER` / `ASSISTANTS_DEFAULT_MODEL`, which `npm start` points at
+ * a provider whose key is set, or a GGUF model in `MODELS_DIR`) — so the platform's bootstrap
+ * assistants answer with whatever model the installation has.
+ */
 export const ModelConfig = z.strictObject({
-  /** Provider id as integrations names it (`openai`, `anthropic`, `huggingface`, `symbia-labs`). */
-  provider: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a provider id is lower-case"),
-  model: z.string().min(1).max(200),
+  /** Provider id as integrations names it (`openai`, `anthropic`, `huggingface`, `symbia-labs`); absent: the installation's default. */
+  provider: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "a provider id is lower-case").optional(),
+  /** Model id at that provider; absent: the installation's default. */
+  model: z.string().min(1).max(200).optional(),
   /** Integration resource to route through (default: the provider's platform integration). */
   integration: ResourceKey.optional(),
   parameters: z

@@ -38,10 +38,18 @@ export async function browserChat(options: { websiteUrl: string; email: string; 
     await page.getByLabel("Password").fill(options.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/#\/chat$/);
+    // The chat opens on the newest conversation (the CLI's, with replies): start a fresh one and
+    // wait until it is the one shown (one more option, an empty message list, the input enabled).
+    const select = page.getByLabel("conversation");
+    await page.waitForLoadState("networkidle");
+    const before = await select.locator("option").count();
     await page.getByRole("button", { name: "New conversation" }).click();
+    await page.waitForFunction(
+      `document.querySelectorAll('select[aria-label="conversation"] option').length === ${before + 1} && document.querySelectorAll('.messages [data-testid]').length === 0 && !document.querySelector('input[aria-label="message"]').disabled`,
+      undefined,
+      { timeout: 30_000 },
+    );
     const input = page.getByLabel("message");
-    await input.waitFor({ state: "visible" });
-    await page.waitForFunction(() => !(document.querySelector('input[aria-label="message"]') as HTMLInputElement | null)?.disabled);
 
     // Record every text a reply had while it was marked as streaming. (A string, not a function:
     // the test's transpiler may add helpers to functions that the page does not have.)
