@@ -137,7 +137,7 @@ describe("the whole stack, started by npm start", () => {
     expect(cancelled.status).toBe("cancelled");
   }, 240_000);
 
-  it("lets a person chat in the website: tokens arrive before the reply completes, and stop works", async () => {
+  it("lets a person chat in the website: tokens arrive before the reply completes, stop works, conversations are listed", async () => {
     if (!existsSync(CHROMIUM)) {
       if (process.env.SYMBIA_BROWSER_TESTS === "required") throw new Error(`${CHROMIUM} is missing (apt-get install -y chromium)`);
       console.warn(`browser test skipped: ${CHROMIUM} is not installed`);
@@ -145,12 +145,14 @@ describe("the whole stack, started by npm start", () => {
     }
     const artifacts = join(process.cwd(), "test-results");
     await mkdir(artifacts, { recursive: true });
-    const seen = await browserChat({ websiteUrl: stack.websiteUrl, email: ADMIN.email, password: ADMIN.password, screenshot: join(artifacts, "website-chat.png") });
+    const seen = await browserChat({ websiteUrl: stack.websiteUrl, email: ADMIN.email, password: ADMIN.password, screenshot: join(artifacts, "website-chat.png"), openConversation: "stack test" });
     expect(seen.partialBeforeComplete, `a partial reply was on screen before it completed; seen: ${JSON.stringify(seen.partials)}`).toBe(true);
     expect(seen.finalText).toBe(TEST_MODEL_SENTENCE);
     expect(seen.stoppedLabel).toMatch(/stopped/);
     expect(seen.modelNote, "the website says the answer comes from the test model").toMatch(/symbia-tiny-test — the built-in test model, not a real language model/);
     expect(existsSync(join(artifacts, "website-chat.png"))).toBe(true);
+    expect(seen.conversations).toEqual(expect.arrayContaining(["stack test", "Chat with the assistants"]));
+    expect(seen.openedReplies, "the CLI's conversation opened from the list shows its two replies").toBe(2);
   }, 180_000);
 
   it("stops every process on Ctrl-C (SIGINT) with exit code 0", async () => {

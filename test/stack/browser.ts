@@ -20,16 +20,20 @@ export interface BrowserChatResult {
   stoppedLabel: string;
   /** The note under the first reply naming the model that wrote it. */
   modelNote: string;
+  /** Names in the conversations view. */
+  conversations: string[];
+  /** Replies shown after opening `openConversation` from that view. */
+  openedReplies: number;
 }
 
 /**
  * Opens the website, signs in, starts a conversation with the org's assistants, sends a message,
  * watches tokens arrive, then sends a second message and presses Stop while it streams.
- * Saves a screenshot to `screenshot`.
+ * Saves a screenshot to `screenshot`. Then opens `openConversation` from the conversations view.
  *
  * @throws Error from Playwright when an expected element does not appear in time.
  */
-export async function browserChat(options: { websiteUrl: string; email: string; password: string; screenshot: string }): Promise<BrowserChatResult> {
+export async function browserChat(options: { websiteUrl: string; email: string; password: string; screenshot: string; openConversation: string }): Promise<BrowserChatResult> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   try {
     const page = await browser.newPage();
@@ -83,7 +87,17 @@ export async function browserChat(options: { websiteUrl: string; email: string; 
     await stopped.waitFor({ timeout: 30_000 });
     const stoppedLabel = (await stopped.textContent()) ?? "";
     await page.screenshot({ path: options.screenshot, fullPage: true });
-    return { partialBeforeComplete, partials, finalText: replyText, stoppedLabel, modelNote };
+
+    // The conversations view lists both conversations; one opens in the chat with its messages.
+    await page.goto(`${options.websiteUrl}/#/conversations`);
+    const links = page.getByRole("table", { name: "conversations" }).getByRole("link");
+    await links.first().waitFor({ timeout: 15_000 });
+    const conversations = await links.allTextContents();
+    await page.getByRole("link", { name: options.openConversation }).click();
+    await page.waitForURL(/#\/chat\/[0-9a-f-]{36}$/);
+    await page.locator('[data-testid="reply"]').first().waitFor({ timeout: 15_000 });
+    const openedReplies = await page.locator('[data-testid="reply"]').count();
+    return { partialBeforeComplete, partials, finalText: replyText, stoppedLabel, modelNote, conversations, openedReplies };
   } finally {
     await browser.close();
   }

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { currentSession, logout, onSession, resume } from "./api.js";
 import { Admin } from "./pages/Admin.js";
 import { Chat } from "./pages/Chat.js";
+import { Conversations } from "./pages/Conversations.js";
 import { Landing } from "./pages/Landing.js";
 import { Login } from "./pages/Login.js";
 import { navigate, useRoute } from "./router.js";
@@ -31,7 +32,7 @@ export function App() {
           )}
         </nav>
       </header>
-      <main>{!restored ? null : route === "/login" ? <Login /> : route === "/chat" ? <Chat key={session?.principal.id ?? "guest"} /> : route.startsWith("/admin") && session ? <Admin traceId={route.match(/^\/admin\/trace\/(.+)$/)?.[1]} /> : <Landing />}</main>
+      <main>{!restored ? null : route === "/login" ? <Login /> : route === "/chat" || route.startsWith("/chat/") ? <Chat key={`${session?.principal.id ?? "guest"}${route}`} conversationId={route.match(/^\/chat\/(.+)$/)?.[1]} /> : route === "/conversations" && session ? <Conversations /> : route.startsWith("/admin") && session ? <Admin traceId={route.match(/^\/admin\/trace\/(.+)$/)?.[1]} /> : <Landing />}</main>
       <footer>Symbia Stack — agents and people as principals on one platform.</footer>
     </div>
   );

@@ -27,11 +27,12 @@ const displayName = (ref: { principalId: string; principalType: string }) =>
   ref.principalType === "agent" ? ref.principalId.replace(/^assistant:/, "").replace(/:/g, " · ") : ref.principalType === "user" ? "person" : ref.principalId;
 
 /** The live chat: signed-in people talk with their org's assistants over Socket.IO; visitors use the demo endpoint. */
-export function Chat() {
-  return currentSession() ? <MemberChat /> : <GuestChat />;
+export function Chat({ conversationId }: { conversationId?: string | undefined }) {
+  return currentSession() ? <MemberChat conversationId={conversationId} /> : <GuestChat />;
 }
 
-function MemberChat() {
+/** `conversationId`: the conversation to open (from `#/chat/<id>`), else the newest. */
+function MemberChat({ conversationId }: { conversationId?: string | undefined }) {
   const session = currentSession()!;
   const orgId = session.principal.orgs[0]?.orgId;
   const [conversations, setConversations] = useState<Conversation[]>([]);
@@ -87,7 +88,8 @@ function MemberChat() {
     });
     void api<{ items: Conversation[] }>("messaging", "/conversations", { orgId }).then((res) => {
       setConversations(res.items);
-      if (res.items[0]) setActive(res.items[0].id);
+      const wanted = res.items.find((c) => c.id === conversationId) ?? res.items[0];
+      if (wanted) setActive(wanted.id);
     }, (e: Error) => setError(e.message));
     return () => socket.close();
   }, [orgId]);
